@@ -1,0 +1,450 @@
+using System.Diagnostics;
+using Durable.Diagnostics;
+using Durable.Runtime;
+using Durable.Storage;
+using Durable.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Durable.Hosting;
+
+/// <summary>
+/// Runs workflow activations and activities claimed from the store, within concurrency limits.
+/// Woken by commits in this process, by the next timer due, and at worst by the poll interval.
+/// </summary>
+public sealed partial class DurableWorker : BackgroundService
+{
+    private readonly DurableEngine _engine;
+    private readonly IServiceProvider _services;
+    private readonly ILogger<DurableWorker> _logger;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly WorkflowCache _cache;
+    private readonly SemaphoreSlim _workflowWake = new(0);
+    private readonly SemaphoreSlim _activityWake = new(0);
+    private readonly object _inflightGate = new();
+    private readonly HashSet<Task> _inflight = [];
+    private int _workflowTasks;
+    private int _activityTasks;
+    private CancellationTokenSource? _activityAbort;
+
+    public DurableWorker(DurableEngine engine, IServiceProvider services, ILoggerFactory loggerFactory)
+    {
+        _engine = engine;
+        _services = services;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<DurableWorker>();
+        _cache = new WorkflowCache(engine.Options.CacheCapacity);
+    }
+
+    private IWorkflowStore Store => _engine.Store;
+    private DurableOptions Options => _engine.Options;
+
+    /// <summary>Running workflows held in memory.</summary>
+    public int CachedWorkflows => _cache.Count;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _engine.EnsureInitializedAsync();
+        if (!Options.WorkerEnabled)
+        {
+            return;
+        }
+        Store.WorkAvailable += Wake;
+        await base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Store.WorkAvailable -= Wake;
+        // Stop claiming, then let what is running finish so nothing is left half-done.
+        await base.StopAsync(cancellationToken);
+        Task[] running;
+        lock (_inflightGate)
+        {
+            running = [.. _inflight];
+        }
+        using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        drain.CancelAfter(Options.DrainTimeout);
+        try
+        {
+            await Task.WhenAll(running).WaitAsync(drain.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            LogDrainTimedOut(running.Count(t => !t.IsCompleted));
+            _activityAbort?.Cancel();
+        }
+        catch (Exception)
+        {
+            // Each task logs its own failure.
+        }
+        _cache.Clear();
+    }
+
+    private void Wake()
+    {
+        Release(_workflowWake);
+        Release(_activityWake);
+    }
+
+    private static void Release(SemaphoreSlim semaphore)
+    {
+        if (semaphore.CurrentCount == 0)
+        {
+            try
+            {
+                semaphore.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already signalled.
+            }
+        }
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _activityAbort = new CancellationTokenSource();
+        return Task.WhenAll(
+            Task.Run(() => WorkflowLoopAsync(stoppingToken), CancellationToken.None),
+            Task.Run(() => ActivityLoopAsync(stoppingToken), CancellationToken.None));
+    }
+
+    private async Task WorkflowLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var free = Options.MaxConcurrentWorkflowTasks - Volatile.Read(ref _workflowTasks);
+                var claimed = 0;
+                if (free > 0)
+                {
+                    var tasks = await Store.ClaimWorkflowTasksAsync(free, _engine.Time.GetUtcNow(), stoppingToken);
+                    foreach (var task in tasks)
+                    {
+                        Interlocked.Increment(ref _workflowTasks);
+                        Track(Task.Run(() => ProcessWorkflowTaskAsync(task), CancellationToken.None));
+                    }
+                    claimed = tasks.Count;
+                }
+                if (claimed == 0 || claimed == free)
+                {
+                    await WaitAsync(_workflowWake, skipTime: true, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogLoopError(ex, "workflow");
+                await WaitAsync(_workflowWake, skipTime: false, stoppingToken);
+            }
+        }
+    }
+
+    private async Task ActivityLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var free = Options.MaxConcurrentActivities - Volatile.Read(ref _activityTasks);
+                var claimed = 0;
+                if (free > 0)
+                {
+                    var tasks = await Store.ClaimActivityTasksAsync(free, _engine.Time.GetUtcNow(), stoppingToken);
+                    foreach (var task in tasks)
+                    {
+                        Interlocked.Increment(ref _activityTasks);
+                        Track(Task.Run(() => RunActivityAsync(task), CancellationToken.None));
+                    }
+                    claimed = tasks.Count;
+                }
+                if (claimed == 0 || claimed == free)
+                {
+                    await WaitAsync(_activityWake, skipTime: false, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogLoopError(ex, "activity");
+                await WaitAsync(_activityWake, skipTime: false, stoppingToken);
+            }
+        }
+    }
+
+    private void Track(Task task)
+    {
+        lock (_inflightGate)
+        {
+            _inflight.Add(task);
+        }
+        task.ContinueWith(t =>
+        {
+            lock (_inflightGate)
+            {
+                _inflight.Remove(t);
+            }
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task WaitAsync(SemaphoreSlim wake, bool skipTime, CancellationToken stoppingToken)
+    {
+        var now = _engine.Time.GetUtcNow();
+        var due = await Store.GetNextDueTimeAsync(now, stoppingToken);
+        if (skipTime && _engine.Time is SkippingTimeProvider skipping && due is { } next && next > now && await IsIdleAsync(now, stoppingToken))
+        {
+            // Nothing can happen before the next timer: jump to it, as Temporal's test server does.
+            skipping.AdvanceTo(next);
+            Wake();
+            return;
+        }
+        var delay = Options.PollInterval;
+        if (due is { } d && d - now < delay)
+        {
+            delay = d - now < TimeSpan.Zero ? TimeSpan.Zero : d - now;
+        }
+        if (skipTime && _engine.Time is SkippingTimeProvider && due is not null)
+        {
+            // While time skipping, wait briefly in real time so idleness is re-checked soon.
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds, 20));
+        }
+        await wake.WaitAsync(delay, stoppingToken);
+    }
+
+    private async Task<bool> IsIdleAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _workflowTasks) != 0 || Volatile.Read(ref _activityTasks) != 0)
+        {
+            return false;
+        }
+        // Claimable work still in the store (not yet picked up) means time must not move.
+        var workflows = await Store.ClaimWorkflowTasksAsync(1, now, cancellationToken);
+        foreach (var task in workflows)
+        {
+            Store.ReleaseWorkflowTask(task.RunId);
+        }
+        if (workflows.Count > 0)
+        {
+            return false;
+        }
+        var activities = await Store.ClaimActivityTasksAsync(1, now, cancellationToken);
+        foreach (var task in activities)
+        {
+            Interlocked.Increment(ref _activityTasks);
+            Track(Task.Run(() => RunActivityAsync(task), CancellationToken.None));
+        }
+        return activities.Count == 0 && Volatile.Read(ref _workflowTasks) == 0 && Volatile.Read(ref _activityTasks) == 0;
+    }
+
+    // ---- workflow activations ----
+
+    private async Task ProcessWorkflowTaskAsync(WorkflowTask task)
+    {
+        var started = Stopwatch.GetTimestamp();
+        WorkflowInstance? instance = null;
+        try
+        {
+            var definition = _engine.Registry.FindWorkflow(task.Type)
+                ?? throw new InvalidOperationException($"No workflow type '{task.Type}' is registered in this worker (registered: {string.Join(", ", _engine.Registry.RegisteredWorkflows)}).");
+            instance = _cache.Take(task.RunId);
+            if (instance is not null && instance.NextEventId != task.NextEventId)
+            {
+                instance = null;
+            }
+            if (instance is null)
+            {
+                DurableTelemetry.CacheMisses.Add(1);
+                instance = new WorkflowInstance(definition, task.WorkflowId, task.RunId, _loggerFactory.CreateLogger(definition.WorkflowType));
+                var history = await Store.LoadHistoryAsync(task.RunId, CancellationToken.None);
+                instance.Replay(history);
+                if (instance.NextEventId != task.NextEventId)
+                {
+                    throw new StaleHistoryException(task.RunId);
+                }
+            }
+            else
+            {
+                DurableTelemetry.CacheHits.Add(1);
+            }
+            var inputs = task.Inbox.Select(i => i.Event).ToList();
+            instance.WorkflowSpan ??= task.WorkflowSpan;
+            if (instance.WorkflowSpan is null && inputs.Find(e => e.Type == HistoryEventType.WorkflowStarted) is { } start)
+            {
+                instance.WorkflowSpan = DurableTelemetry.EmitPoint($"RunWorkflow:{task.Type}", start.TraceParent, task.WorkflowId, task.RunId, task.Type);
+            }
+            var now = _engine.Time.GetUtcNow();
+            var result = instance.Activate(inputs, now);
+            var nextRunId = result.Completion == CommitCompletion.ContinuedAsNew ? Guid.NewGuid().ToString("N") : null;
+            await Store.CommitActivationAsync(new ActivationCommit
+            {
+                WorkflowId = task.WorkflowId,
+                RunId = task.RunId,
+                Type = task.Type,
+                ExpectedNextEventId = task.NextEventId,
+                ConsumedInbox = task.Inbox.Select(i => i.Id).ToList(),
+                NewEvents = result.NewEvents,
+                Now = now,
+                CustomStatus = result.CustomStatus,
+                CustomStatusChanged = result.CustomStatusChanged,
+                BufferedSignals = result.BufferedSignals,
+                WorkflowSpan = instance.WorkflowSpan,
+                Completion = result.Completion,
+                Result = result.Result,
+                Error = result.Error,
+                NextRunId = nextRunId,
+            }, CancellationToken.None);
+            DurableTelemetry.Activations.Add(1);
+            if (result.Completion == CommitCompletion.None)
+            {
+                _cache.Put(instance);
+            }
+            else
+            {
+                DurableTelemetry.WorkflowsClosed.Add(1, new KeyValuePair<string, object?>("status", result.Completion.ToString()));
+                DurableTelemetry.EmitPoint($"CompleteWorkflow:{task.Type}", instance.WorkflowSpan, task.WorkflowId, task.RunId, task.Type);
+            }
+        }
+        catch (StaleHistoryException)
+        {
+            // Terminated or advanced elsewhere meanwhile: the next claim starts from the store's truth.
+            LogStale(task.WorkflowId, task.RunId);
+        }
+        catch (Exception ex)
+        {
+            DurableTelemetry.WorkflowsStuck.Add(1);
+            var attempts = task.StuckAttempts + 1;
+            var delay = TimeSpan.FromMilliseconds(Math.Min(Options.StuckRetryMaxDelay.TotalMilliseconds, 1000 * Math.Pow(2, Math.Min(attempts - 1, 20))));
+            LogStuck(ex, task.WorkflowId, task.RunId, attempts, delay);
+            try
+            {
+                await Store.MarkStuckAsync(task.RunId, $"{ex.GetType().Name}: {ex.Message}", _engine.Time.GetUtcNow() + delay, CancellationToken.None);
+            }
+            catch (Exception markError)
+            {
+                LogLoopError(markError, "workflow");
+            }
+        }
+        finally
+        {
+            DurableTelemetry.ActivationDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Store.ReleaseWorkflowTask(task.RunId);
+            Interlocked.Decrement(ref _workflowTasks);
+            Release(_workflowWake);
+        }
+    }
+
+    // ---- activities ----
+
+    private async Task RunActivityAsync(ActivityTask task)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var outcome = "completed";
+        using var span = DurableTelemetry.Source.StartActivity($"RunActivity:{task.Name}", ActivityKind.Internal, DurableTelemetry.ParentFrom(task.TraceParent));
+        span?.SetTag("durable.workflow.id", task.WorkflowId);
+        span?.SetTag("durable.run.id", task.RunId);
+        span?.SetTag("durable.activity.name", task.Name);
+        span?.SetTag("durable.activity.attempt", task.Attempt);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_activityAbort?.Token ?? CancellationToken.None);
+        timeout.CancelAfter(task.Options.StartToCloseTimeout);
+        try
+        {
+            var method = _engine.Registry.FindActivity(task.Name)
+                ?? throw new ApplicationFailureException($"No activity '{task.Name}' is registered in this worker.", "ActivityNotRegistered", nonRetryable: true);
+            await using var scope = _services.CreateAsyncScope();
+            var activity = scope.ServiceProvider.GetRequiredService(method.ActivityType);
+            ActivityContext.Current = new ActivityContext(task.WorkflowId, task.RunId, task.Sequence, task.Name, task.Attempt, task.ScheduledAt, timeout.Token);
+            var result = await method.InvokeAsync(activity, task.Input, timeout.Token).WaitAsync(timeout.Token);
+            await Store.CompleteActivityAsync(task, new HistoryEvent
+            {
+                Type = HistoryEventType.ActivityCompleted, Sequence = task.Sequence, Payload = result, Timestamp = _engine.Time.GetUtcNow(),
+            }, CancellationToken.None);
+        }
+        catch (Exception ex) when (_activityAbort?.IsCancellationRequested == true)
+        {
+            // Shutdown gave up waiting: the attempt is simply not recorded and runs again after restart.
+            outcome = "abandoned";
+            LogActivityAbandoned(ex, task.Name, task.WorkflowId);
+        }
+        catch (Exception ex)
+        {
+            var error = ex is OperationCanceledException && timeout.IsCancellationRequested
+                ? new ErrorInfo("StartToCloseTimeout", $"The activity did not finish within {task.Options.StartToCloseTimeout}.")
+                : ErrorInfo.From(ex);
+            span?.SetStatus(ActivityStatusCode.Error, error.Message);
+            var policy = task.Options.RetryPolicy;
+            var nonRetryable = error.NonRetryable || policy.NonRetryableErrorTypes.Any(t =>
+                string.Equals(t, error.Type, StringComparison.Ordinal) || string.Equals(t, ex.GetType().Name, StringComparison.Ordinal));
+            var exhausted = policy.MaximumAttempts > 0 && task.Attempt >= policy.MaximumAttempts;
+            if (nonRetryable || exhausted)
+            {
+                outcome = "failed";
+                LogActivityFailed(task.Name, task.WorkflowId, task.Attempt, error.ToString());
+                await Store.CompleteActivityAsync(task, new HistoryEvent
+                {
+                    Type = HistoryEventType.ActivityFailed, Sequence = task.Sequence, Error = error, Timestamp = _engine.Time.GetUtcNow(),
+                }, CancellationToken.None);
+            }
+            else
+            {
+                outcome = "retried";
+                var delay = policy.DelayBeforeAttempt(task.Attempt + 1);
+                LogActivityRetry(task.Name, task.WorkflowId, task.Attempt, delay, error.ToString());
+                await Store.RetryActivityAsync(task, task.Attempt + 1, _engine.Time.GetUtcNow() + delay, error, CancellationToken.None);
+            }
+        }
+        finally
+        {
+            ActivityContext.Current = null;
+            DurableTelemetry.ActivityDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("activity", task.Name));
+            DurableTelemetry.ActivityAttempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+            Interlocked.Decrement(ref _activityTasks);
+            Release(_activityWake);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The {Loop} loop failed; retrying")]
+    private partial void LogLoopError(Exception exception, string loop);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Workflow {WorkflowId} run {RunId} changed since it was claimed; skipped")]
+    private partial void LogStale(string workflowId, string runId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Workflow {WorkflowId} run {RunId} is stuck (attempt {Attempt}); retrying in {Delay}")]
+    private partial void LogStuck(Exception exception, string workflowId, string runId, int attempt, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Activity {Activity} of {WorkflowId} failed on attempt {Attempt}; retrying in {Delay}: {Error}")]
+    private partial void LogActivityRetry(string activity, string workflowId, int attempt, TimeSpan delay, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Activity {Activity} of {WorkflowId} failed for good on attempt {Attempt}: {Error}")]
+    private partial void LogActivityFailed(string activity, string workflowId, int attempt, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Activity {Activity} of {WorkflowId} abandoned at shutdown; it runs again after restart")]
+    private partial void LogActivityAbandoned(Exception exception, string activity, string workflowId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shutdown drain timed out with {Count} tasks still running; they run again after restart")]
+    private partial void LogDrainTimedOut(int count);
+}
+
+/// <summary>What a running activity knows about itself (an AsyncLocal, like Temporal's ActivityExecutionContext).</summary>
+public sealed record ActivityContext(
+    string WorkflowId, string RunId, int Sequence, string ActivityName, int Attempt, DateTimeOffset ScheduledAt, CancellationToken CancellationToken)
+{
+    private static readonly AsyncLocal<ActivityContext?> CurrentContext = new();
+
+    public static ActivityContext? Current
+    {
+        get => CurrentContext.Value;
+        internal set => CurrentContext.Value = value;
+    }
+
+    /// <summary>The same for every attempt of this activity: use it with external systems to make effects exactly once.</summary>
+    public string IdempotencyKey => $"{WorkflowId}/{RunId}/{Sequence}";
+}

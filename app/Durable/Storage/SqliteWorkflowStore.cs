@@ -1,0 +1,925 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Durable.Storage;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode, one writer thread with group commit, pooled
+/// readers. One process owns the file (an exclusive lock file enforces it), so claims are leases
+/// held in memory: after a crash nothing is leased and everything in flight is simply run again.
+/// </summary>
+public sealed class SqliteWorkflowStore : IWorkflowStore
+{
+    private const int SchemaVersion = 1;
+    private const int ChangeRetention = 100_000;
+
+    private readonly string _path;
+    private readonly string _readConnectionString;
+    private readonly ConcurrentDictionary<string, byte> _leasedRuns = new();
+    private readonly ConcurrentDictionary<long, byte> _leasedActivities = new();
+    private SqliteWriter? _writer;
+    private FileStream? _lock;
+    private long _changesSincePrune;
+
+    private readonly TimeProvider _time;
+
+    public SqliteWorkflowStore(string path, TimeProvider? timeProvider = null)
+    {
+        _time = timeProvider ?? TimeProvider.System;
+        _path = System.IO.Path.GetFullPath(path);
+        _readConnectionString = new SqliteConnectionStringBuilder { DataSource = _path, Pooling = true, Mode = SqliteOpenMode.ReadOnly }.ToString();
+    }
+
+    public event Action? WorkAvailable;
+    public event Action? Changed;
+
+    public string Path => _path;
+
+    /// <summary>Transactions committed and writes in them, to show group commit at work.</summary>
+    public (long Batches, long Writes) CommitStatistics => (_writer?.BatchesCommitted ?? 0, _writer?.WritesCommitted ?? 0);
+
+    private SqliteWriter Writer => _writer ?? throw new InvalidOperationException("Call InitializeAsync first.");
+
+    public Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
+        try
+        {
+            _lock = new FileStream(_path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new InvalidOperationException($"Another process is using the workflow store '{_path}'. One SQLite store serves one host; use PostgreSQL for several.", ex);
+        }
+        var writeConnectionString = new SqliteConnectionStringBuilder { DataSource = _path, Pooling = false, Mode = SqliteOpenMode.ReadWriteCreate }.ToString();
+        _writer = new SqliteWriter(writeConnectionString, OnCommitted);
+        return Writer.WriteAsync(scope =>
+        {
+            scope.Execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+            var version = Convert.ToInt32(scope.Scalar("SELECT COALESCE(MAX(version), 0) FROM schema_version"), CultureInfo.InvariantCulture);
+            if (version > SchemaVersion)
+            {
+                throw new InvalidOperationException($"The store '{_path}' has schema version {version}; this build knows up to {SchemaVersion}.");
+            }
+            if (version < 1)
+            {
+                foreach (var statement in SqliteSchema.V1)
+                {
+                    scope.Execute(statement);
+                }
+                scope.Execute("INSERT INTO schema_version (version) VALUES (1)");
+            }
+            return 0;
+        });
+    }
+
+    private void OnCommitted(WriteEffects effects)
+    {
+        if (effects.WorkAvailable)
+        {
+            WorkAvailable?.Invoke();
+        }
+        if (effects.Changed)
+        {
+            Changed?.Invoke();
+        }
+    }
+
+    public Task<StartResult> StartWorkflowAsync(NewWorkflow workflow, CancellationToken cancellationToken) =>
+        Writer.WriteAsync(scope => StartInTx(scope, workflow, parent: null));
+
+    public Task<bool> SignalAsync(string workflowId, HistoryEvent signal, CancellationToken cancellationToken) =>
+        Writer.WriteAsync(scope =>
+        {
+            var run = LatestRunning(scope, workflowId);
+            if (run is null)
+            {
+                return false;
+            }
+            InsertInbox(scope, run, signal.Timestamp, signal);
+            return true;
+        });
+
+    public Task<StartResult> SignalWithStartAsync(NewWorkflow workflow, HistoryEvent signal, CancellationToken cancellationToken) =>
+        Writer.WriteAsync(scope =>
+        {
+            var result = StartInTx(scope, workflow with { ConflictPolicy = WorkflowIdConflictPolicy.UseExisting, ReusePolicy = WorkflowIdReusePolicy.AllowDuplicate }, parent: null);
+            InsertInbox(scope, result.RunId, signal.Timestamp, signal);
+            return result;
+        });
+
+    public Task<bool> RequestCancelAsync(string workflowId, CancellationToken cancellationToken) =>
+        Writer.WriteAsync(scope =>
+        {
+            var run = LatestRunning(scope, workflowId);
+            if (run is null)
+            {
+                return false;
+            }
+            RequestCancelInTx(scope, run, _time.GetUtcNow());
+            return true;
+        });
+
+    public Task<bool> TerminateAsync(string workflowId, string reason, CancellationToken cancellationToken) =>
+        Writer.WriteAsync(scope =>
+        {
+            var run = LatestRunning(scope, workflowId);
+            if (run is null)
+            {
+                return false;
+            }
+            TerminateInTx(scope, run, reason, _time.GetUtcNow());
+            return true;
+        });
+
+    public async Task<IReadOnlyList<WorkflowTask>> ClaimWorkflowTasksAsync(int max, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var nowMs = now.ToUnixTimeMilliseconds();
+        await using var connection = await OpenReadAsync(cancellationToken);
+        var candidates = new List<(string RunId, string WorkflowId, string Type, long Next, string? Span, int Stuck)>();
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = """
+                SELECT e.run_id, e.workflow_id, e.type, e.next_event_id, e.workflow_span, e.stuck_attempts
+                FROM (SELECT run_id, MIN(id) AS first FROM inbox WHERE visible_at <= $now GROUP BY run_id) i
+                JOIN executions e ON e.run_id = i.run_id
+                WHERE e.status = 0 AND (e.stuck_until IS NULL OR e.stuck_until <= $now)
+                ORDER BY i.first LIMIT $limit
+                """;
+            cmd.Parameters.AddWithValue("$now", nowMs);
+            cmd.Parameters.AddWithValue("$limit", max + _leasedRuns.Count);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                candidates.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt32(5)));
+            }
+        }
+        var tasks = new List<WorkflowTask>();
+        foreach (var c in candidates)
+        {
+            if (tasks.Count >= max)
+            {
+                break;
+            }
+            if (!_leasedRuns.TryAdd(c.RunId, 0))
+            {
+                continue;
+            }
+            var inbox = new List<InboxItem>();
+            await using (var cmd = connection.CreateCommand())
+            {
+                cmd.CommandText = "SELECT id, body FROM inbox WHERE run_id = $run AND visible_at <= $now ORDER BY id";
+                cmd.Parameters.AddWithValue("$run", c.RunId);
+                cmd.Parameters.AddWithValue("$now", nowMs);
+                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    inbox.Add(new InboxItem(reader.GetInt64(0), DurableJson.DeserializeEvent(reader.GetString(1))));
+                }
+            }
+            if (inbox.Count == 0)
+            {
+                _leasedRuns.TryRemove(c.RunId, out _);
+                continue;
+            }
+            tasks.Add(new WorkflowTask(c.WorkflowId, c.RunId, c.Type, c.Next, inbox, c.Span, c.Stuck));
+        }
+        return tasks;
+    }
+
+    public void ReleaseWorkflowTask(string runId) => _leasedRuns.TryRemove(runId, out _);
+
+    public async Task<IReadOnlyList<HistoryEvent>> LoadHistoryAsync(string runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        return await ReadHistoryAsync(connection, runId, cancellationToken);
+    }
+
+    public Task CommitActivationAsync(ActivationCommit commit, CancellationToken cancellationToken) =>
+        Writer.WriteAsync(scope =>
+        {
+            CommitInTx(scope, commit);
+            return 0;
+        });
+
+    public Task MarkStuckAsync(string runId, string error, DateTimeOffset retryAt, CancellationToken cancellationToken) =>
+        Writer.WriteAsync(scope =>
+        {
+            scope.Execute("UPDATE executions SET stuck_error = $e, stuck_attempts = stuck_attempts + 1, stuck_until = $u, updated_at = $now WHERE run_id = $r AND status = 0",
+                ("$e", error), ("$u", retryAt.ToUnixTimeMilliseconds()), ("$now", _time.GetUtcNow().ToUnixTimeMilliseconds()), ("$r", runId));
+            var row = ReadRunRow(scope, runId);
+            if (row is not null)
+            {
+                AddChange(scope, row.Value.WorkflowId, runId, row.Value.Type, WorkflowChangeKind.Stuck, WorkflowStatus.Running, row.Value.CustomStatus, _time.GetUtcNow());
+            }
+            return 0;
+        });
+
+    public async Task<IReadOnlyList<ActivityTask>> ClaimActivityTasksAsync(int max, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT id, workflow_id, run_id, seq, name, input, attempt, options, trace_parent, scheduled_at
+            FROM activity_tasks WHERE visible_at <= $now ORDER BY visible_at, id LIMIT $limit
+            """;
+        cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$limit", max + _leasedActivities.Count);
+        var tasks = new List<ActivityTask>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (tasks.Count < max && await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetInt64(0);
+            if (!_leasedActivities.TryAdd(id, 0))
+            {
+                continue;
+            }
+            tasks.Add(new ActivityTask(id, reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6),
+                JsonSerializer.Deserialize(reader.GetString(7), DurableJsonContext.Default.ActivityOptions)!,
+                reader.IsDBNull(8) ? null : reader.GetString(8), FromMs(reader.GetInt64(9))));
+        }
+        return tasks;
+    }
+
+    public async Task CompleteActivityAsync(ActivityTask task, HistoryEvent outcome, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Writer.WriteAsync(scope =>
+            {
+                // The attempt check drops a late result of an attempt that already timed out and was retried.
+                var deleted = scope.Execute("DELETE FROM activity_tasks WHERE id = $id AND attempt = $a", ("$id", task.Id), ("$a", task.Attempt));
+                if (deleted == 1)
+                {
+                    InsertInbox(scope, task.RunId, outcome.Timestamp, outcome);
+                }
+                return 0;
+            });
+        }
+        finally
+        {
+            _leasedActivities.TryRemove(task.Id, out _);
+        }
+    }
+
+    public async Task RetryActivityAsync(ActivityTask task, int nextAttempt, DateTimeOffset visibleAt, ErrorInfo error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Writer.WriteAsync(scope =>
+            {
+                scope.Execute("UPDATE activity_tasks SET attempt = $n, visible_at = $v, last_error = $e WHERE id = $id AND attempt = $a",
+                    ("$n", nextAttempt), ("$v", visibleAt.ToUnixTimeMilliseconds()), ("$e", JsonSerializer.Serialize(error, DurableJson.Options)),
+                    ("$id", task.Id), ("$a", task.Attempt));
+                return 0;
+            });
+        }
+        finally
+        {
+            _leasedActivities.TryRemove(task.Id, out _);
+        }
+    }
+
+    public async Task<DateTimeOffset?> GetNextDueTimeAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT MIN(t) FROM (
+              SELECT MIN(visible_at) AS t FROM inbox WHERE visible_at > $now
+              UNION ALL SELECT MIN(visible_at) FROM activity_tasks WHERE visible_at > $now
+              UNION ALL SELECT MIN(stuck_until) FROM executions WHERE stuck_until > $now)
+            """;
+        cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        var value = await cmd.ExecuteScalarAsync(cancellationToken);
+        return value is long ms ? FromMs(ms) : null;
+    }
+
+    public async Task<WorkflowDescription?> DescribeAsync(string workflowId, string? runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        WorkflowDescription? description;
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = runId is null
+                ? $"SELECT {DescribeColumns} FROM executions WHERE workflow_id = $id AND is_latest = 1"
+                : $"SELECT {DescribeColumns} FROM executions WHERE workflow_id = $id AND run_id = $run";
+            cmd.Parameters.AddWithValue("$id", workflowId);
+            cmd.Parameters.AddWithValue("$run", (object?)runId ?? DBNull.Value);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
+            description = ReadDescription(reader);
+        }
+        var run = description.RunId;
+        var activities = new List<PendingActivity>();
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT seq, name, attempt, visible_at, last_error FROM activity_tasks WHERE run_id = $run ORDER BY seq";
+            cmd.Parameters.AddWithValue("$run", run);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                activities.Add(new PendingActivity(reader.GetInt32(0), reader.GetString(1), reader.GetInt32(2), FromMs(reader.GetInt64(3)),
+                    reader.IsDBNull(4) ? null : JsonSerializer.Deserialize<ErrorInfo>(reader.GetString(4), DurableJson.Options)));
+            }
+        }
+        var timers = new List<PendingTimer>();
+        var inboxSignals = new List<BufferedSignal>();
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT type, seq, visible_at, body FROM inbox WHERE run_id = $run AND type IN ($timer, $signal) ORDER BY id";
+            cmd.Parameters.AddWithValue("$run", run);
+            cmd.Parameters.AddWithValue("$timer", (int)HistoryEventType.TimerFired);
+            cmd.Parameters.AddWithValue("$signal", (int)HistoryEventType.SignalReceived);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (reader.GetInt32(0) == (int)HistoryEventType.TimerFired)
+                {
+                    timers.Add(new PendingTimer(reader.GetInt32(1), FromMs(reader.GetInt64(2))));
+                }
+                else
+                {
+                    var e = DurableJson.DeserializeEvent(reader.GetString(3));
+                    inboxSignals.Add(new BufferedSignal(e.Name!, e.Payload));
+                }
+            }
+        }
+        var children = new List<ChildSummary>();
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT workflow_id, run_id, type, status FROM executions WHERE parent_run_id = $run ORDER BY created_at";
+            cmd.Parameters.AddWithValue("$run", run);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                children.Add(new ChildSummary(reader.GetString(0), reader.GetString(1), reader.GetString(2), (WorkflowStatus)reader.GetInt32(3)));
+            }
+        }
+        return description with
+        {
+            PendingActivities = activities,
+            PendingTimers = timers,
+            Children = children,
+            BufferedSignals = [.. description.BufferedSignals, .. inboxSignals],
+        };
+    }
+
+    public async Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string workflowId, string? runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        if (runId is null)
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = "SELECT run_id FROM executions WHERE workflow_id = $id AND is_latest = 1";
+            cmd.Parameters.AddWithValue("$id", workflowId);
+            runId = await cmd.ExecuteScalarAsync(cancellationToken) as string ?? throw new WorkflowNotFoundException(workflowId);
+        }
+        return await ReadHistoryAsync(connection, runId, cancellationToken);
+    }
+
+    public async Task<WorkflowPage> ListAsync(WorkflowQuery query, CancellationToken cancellationToken)
+    {
+        var pageSize = Math.Clamp(query.PageSize, 1, 1000);
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        var where = new List<string>();
+        if (query.Type is not null)
+        {
+            where.Add("type = $type");
+            cmd.Parameters.AddWithValue("$type", query.Type);
+        }
+        if (query.Status is { } status)
+        {
+            where.Add("status = $status");
+            cmd.Parameters.AddWithValue("$status", (int)status);
+        }
+        if (query.IdPrefix is { Length: > 0 } prefix)
+        {
+            where.Add("workflow_id >= $p1 AND workflow_id < $p2");
+            cmd.Parameters.AddWithValue("$p1", prefix);
+            cmd.Parameters.AddWithValue("$p2", prefix + "\uffff");
+        }
+        if (query.CreatedAfter is { } after)
+        {
+            where.Add("created_at >= $after");
+            cmd.Parameters.AddWithValue("$after", after.ToUnixTimeMilliseconds());
+        }
+        if (query.CreatedBefore is { } before)
+        {
+            where.Add("created_at < $before");
+            cmd.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
+        }
+        if (query.Stuck is { } stuck)
+        {
+            where.Add(stuck ? "stuck_error IS NOT NULL" : "stuck_error IS NULL");
+        }
+        if (PageToken.TryParse(query.PageToken, out var token))
+        {
+            where.Add("(created_at < $tc OR (created_at = $tc AND run_id < $tr))");
+            cmd.Parameters.AddWithValue("$tc", token.CreatedAt);
+            cmd.Parameters.AddWithValue("$tr", token.RunId);
+        }
+        cmd.CommandText = $"""
+            SELECT workflow_id, run_id, type, status, created_at, closed_at, custom_status, stuck_error IS NOT NULL
+            FROM executions {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))}
+            ORDER BY created_at DESC, run_id DESC LIMIT $limit
+            """;
+        cmd.Parameters.AddWithValue("$limit", pageSize + 1);
+        var items = new List<WorkflowSummary>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(new WorkflowSummary(reader.GetString(0), reader.GetString(1), reader.GetString(2), (WorkflowStatus)reader.GetInt32(3),
+                FromMs(reader.GetInt64(4)), reader.IsDBNull(5) ? null : FromMs(reader.GetInt64(5)),
+                reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetBoolean(7)));
+        }
+        string? next = null;
+        if (items.Count > pageSize)
+        {
+            items.RemoveAt(pageSize);
+            var last = items[^1];
+            next = PageToken.Format(last.CreatedAt.ToUnixTimeMilliseconds(), last.RunId);
+        }
+        return new WorkflowPage(items, next);
+    }
+
+    public async Task<IReadOnlyList<WorkflowChange>> ReadChangesAsync(long afterSequence, int max, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT seq, workflow_id, run_id, type, kind, status, custom_status, at FROM changes WHERE seq > $after ORDER BY seq LIMIT $max";
+        cmd.Parameters.AddWithValue("$after", afterSequence);
+        cmd.Parameters.AddWithValue("$max", max);
+        var changes = new List<WorkflowChange>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            changes.Add(new WorkflowChange(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                (WorkflowChangeKind)reader.GetInt32(4), (WorkflowStatus)reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetString(6),
+                FromMs(reader.GetInt64(7))));
+        }
+        return changes;
+    }
+
+    public async Task<long> GetLastChangeSequenceAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM changes";
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+            _writer = null;
+        }
+        SqliteConnection.ClearAllPools();
+        if (_lock is not null)
+        {
+            await _lock.DisposeAsync();
+            _lock = null;
+        }
+    }
+
+    // ---- transactions ----
+
+    private StartResult StartInTx(WriteScope scope, NewWorkflow wf, (string WorkflowId, string RunId, int Seq, ParentClosePolicy Policy)? parent)
+    {
+        using (var reader = scope.Cmd("SELECT run_id, status FROM executions WHERE workflow_id = $id AND is_latest = 1", ("$id", wf.WorkflowId)).ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                var existingRun = reader.GetString(0);
+                var status = (WorkflowStatus)reader.GetInt32(1);
+                reader.Close();
+                if (status == WorkflowStatus.Running)
+                {
+                    return wf.ConflictPolicy == WorkflowIdConflictPolicy.Fail
+                        ? throw new WorkflowAlreadyStartedException(wf.WorkflowId, existingRun)
+                        : new StartResult(wf.WorkflowId, existingRun, false, status);
+                }
+                var reuse = wf.ReusePolicy switch
+                {
+                    WorkflowIdReusePolicy.AllowDuplicate => true,
+                    WorkflowIdReusePolicy.AllowDuplicateFailedOnly => status != WorkflowStatus.Completed,
+                    _ => false,
+                };
+                if (!reuse)
+                {
+                    return new StartResult(wf.WorkflowId, existingRun, false, status);
+                }
+                scope.Execute("UPDATE executions SET is_latest = 0 WHERE run_id = $r", ("$r", existingRun));
+            }
+        }
+        var now = wf.CreatedAt.ToUnixTimeMilliseconds();
+        scope.Execute("""
+            INSERT INTO executions (run_id, workflow_id, is_latest, type, status, input, created_at, updated_at, next_event_id, trace_parent,
+                                    parent_workflow_id, parent_run_id, parent_seq, parent_close_policy)
+            VALUES ($run, $id, 1, $type, 0, $input, $now, $now, 1, $tp, $pw, $pr, $ps, $pp)
+            """,
+            ("$run", wf.RunId), ("$id", wf.WorkflowId), ("$type", wf.Type), ("$input", wf.Input), ("$now", now), ("$tp", wf.TraceParent),
+            ("$pw", parent?.WorkflowId), ("$pr", parent?.RunId), ("$ps", parent?.Seq), ("$pp", parent is null ? null : (int)parent.Value.Policy));
+        InsertInbox(scope, wf.RunId, wf.VisibleAt, new HistoryEvent
+        {
+            Type = HistoryEventType.WorkflowStarted,
+            Timestamp = wf.CreatedAt,
+            Name = wf.Type,
+            Payload = wf.Input,
+            Target = parent?.WorkflowId,
+            TraceParent = wf.TraceParent,
+        });
+        AddChange(scope, wf.WorkflowId, wf.RunId, wf.Type, WorkflowChangeKind.Started, WorkflowStatus.Running, null, wf.CreatedAt);
+        return new StartResult(wf.WorkflowId, wf.RunId, true, WorkflowStatus.Running);
+    }
+
+    private void CommitInTx(WriteScope scope, ActivationCommit c)
+    {
+        using (var reader = scope.Cmd("SELECT next_event_id, status FROM executions WHERE run_id = $r", ("$r", c.RunId)).ExecuteReader())
+        {
+            if (!reader.Read() || reader.GetInt64(0) != c.ExpectedNextEventId || reader.GetInt32(1) != (int)WorkflowStatus.Running)
+            {
+                throw new StaleHistoryException(c.RunId);
+            }
+        }
+        foreach (var id in c.ConsumedInbox)
+        {
+            if (scope.Execute("DELETE FROM inbox WHERE id = $id", ("$id", id)) != 1)
+            {
+                throw new StaleHistoryException(c.RunId);
+            }
+        }
+        var nowMs = c.Now.ToUnixTimeMilliseconds();
+        foreach (var e in c.NewEvents)
+        {
+            scope.Execute("INSERT INTO history (run_id, event_id, type, at, body) VALUES ($r, $e, $t, $at, $b)",
+                ("$r", c.RunId), ("$e", e.EventId), ("$t", (int)e.Type), ("$at", e.Timestamp.ToUnixTimeMilliseconds()), ("$b", DurableJson.SerializeEvent(e)));
+            switch (e.Type)
+            {
+                case HistoryEventType.ActivityScheduled:
+                    scope.Execute("""
+                        INSERT INTO activity_tasks (run_id, workflow_id, seq, name, input, attempt, visible_at, options, trace_parent, scheduled_at)
+                        VALUES ($r, $w, $s, $n, $i, 1, $now, $o, $tp, $now)
+                        """,
+                        ("$r", c.RunId), ("$w", c.WorkflowId), ("$s", e.Sequence), ("$n", e.Name), ("$i", e.Payload), ("$now", nowMs),
+                        ("$o", e.Options ?? "{}"), ("$tp", c.WorkflowSpan));
+                    scope.Effects.WorkAvailable = true;
+                    break;
+                case HistoryEventType.ActivityCancelRequested:
+                    scope.Execute("DELETE FROM activity_tasks WHERE run_id = $r AND seq = $s", ("$r", c.RunId), ("$s", e.Sequence));
+                    break;
+                case HistoryEventType.TimerStarted:
+                    var fireAt = DateTimeOffset.Parse(e.Options!, CultureInfo.InvariantCulture);
+                    InsertInbox(scope, c.RunId, fireAt, new HistoryEvent { Type = HistoryEventType.TimerFired, Sequence = e.Sequence, Timestamp = fireAt });
+                    break;
+                case HistoryEventType.TimerCanceled:
+                    scope.Execute("DELETE FROM inbox WHERE run_id = $r AND type = $t AND seq = $s",
+                        ("$r", c.RunId), ("$t", (int)HistoryEventType.TimerFired), ("$s", e.Sequence));
+                    break;
+                case HistoryEventType.ChildWorkflowStarted:
+                    StartChildInTx(scope, c, e);
+                    break;
+                case HistoryEventType.ChildWorkflowCancelRequested:
+                    var child = scope.Scalar("SELECT run_id FROM executions WHERE parent_run_id = $r AND parent_seq = $s AND status = 0",
+                        ("$r", c.RunId), ("$s", e.Sequence)) as string;
+                    if (child is not null)
+                    {
+                        RequestCancelInTx(scope, child, c.Now);
+                    }
+                    break;
+                case HistoryEventType.ExternalSignalSent:
+                    var target = LatestRunning(scope, e.Target!);
+                    if (target is not null)
+                    {
+                        InsertInbox(scope, target, c.Now, new HistoryEvent
+                        {
+                            Type = HistoryEventType.SignalReceived, Name = e.Name, Payload = e.Payload, Timestamp = c.Now, Target = c.WorkflowId, TraceParent = e.TraceParent,
+                        });
+                    }
+                    InsertInbox(scope, c.RunId, c.Now, new HistoryEvent
+                    {
+                        Type = HistoryEventType.ExternalSignalResult, Sequence = e.Sequence, Timestamp = c.Now,
+                        Error = target is null ? new ErrorInfo("WorkflowNotFound", $"No running workflow '{e.Target}'.") : null,
+                    });
+                    break;
+            }
+        }
+        var nextEventId = c.ExpectedNextEventId + c.NewEvents.Count;
+        scope.Execute("""
+            UPDATE executions SET next_event_id = $n, updated_at = $now, buffered_signals = $b,
+              custom_status = CASE WHEN $changed THEN $cs ELSE custom_status END,
+              workflow_span = COALESCE(workflow_span, $span), stuck_error = NULL, stuck_attempts = 0, stuck_until = NULL
+            WHERE run_id = $r
+            """,
+            ("$n", nextEventId), ("$now", nowMs), ("$b", c.BufferedSignals.Count == 0 ? null : JsonSerializer.Serialize(c.BufferedSignals.ToList(), DurableJsonContext.Default.ListBufferedSignal)),
+            ("$changed", c.CustomStatusChanged), ("$cs", c.CustomStatus), ("$span", c.WorkflowSpan), ("$r", c.RunId));
+        if (c.Completion == CommitCompletion.None)
+        {
+            if (c.CustomStatusChanged)
+            {
+                AddChange(scope, c.WorkflowId, c.RunId, c.Type, WorkflowChangeKind.StatusChanged, WorkflowStatus.Running, c.CustomStatus, c.Now);
+            }
+            return;
+        }
+        var status = c.Completion switch
+        {
+            CommitCompletion.Completed => WorkflowStatus.Completed,
+            CommitCompletion.Failed => WorkflowStatus.Failed,
+            CommitCompletion.Canceled => WorkflowStatus.Canceled,
+            _ => WorkflowStatus.ContinuedAsNew,
+        };
+        if (status == WorkflowStatus.ContinuedAsNew)
+        {
+            ContinueAsNewInTx(scope, c);
+        }
+        CloseRunInTx(scope, c.RunId, status, c.Result, c.Error, c.Now);
+    }
+
+    private void StartChildInTx(WriteScope scope, ActivationCommit parent, HistoryEvent e)
+    {
+        var options = e.Options is null ? new ChildWorkflowOptions() : JsonSerializer.Deserialize<ChildWorkflowOptions>(e.Options, DurableJson.Options)!;
+        var result = StartInTx(scope, new NewWorkflow(e.Target!, Guid.NewGuid().ToString("N"), e.Name!, e.Payload, parent.Now, parent.Now,
+                parent.WorkflowSpan ?? e.TraceParent, WorkflowIdReusePolicy.AllowDuplicate, WorkflowIdConflictPolicy.UseExisting),
+            (parent.WorkflowId, parent.RunId, e.Sequence, options.ParentClosePolicy));
+        if (!result.Started)
+        {
+            InsertInbox(scope, parent.RunId, parent.Now, new HistoryEvent
+            {
+                Type = HistoryEventType.ChildWorkflowFailed, Sequence = e.Sequence, Timestamp = parent.Now,
+                Error = new ErrorInfo("WorkflowAlreadyStarted", $"A workflow with id '{e.Target}' is already running (run {result.RunId})."),
+            });
+        }
+    }
+
+    private void ContinueAsNewInTx(WriteScope scope, ActivationCommit c)
+    {
+        var nextRun = c.NextRunId!;
+        string? parentWorkflow = null, parentRun = null;
+        long? parentSeq = null, parentPolicy = null;
+        string? traceParent = null;
+        using (var reader = scope.Cmd("SELECT parent_workflow_id, parent_run_id, parent_seq, parent_close_policy, trace_parent FROM executions WHERE run_id = $r", ("$r", c.RunId)).ExecuteReader())
+        {
+            reader.Read();
+            parentWorkflow = reader.IsDBNull(0) ? null : reader.GetString(0);
+            parentRun = reader.IsDBNull(1) ? null : reader.GetString(1);
+            parentSeq = reader.IsDBNull(2) ? null : reader.GetInt64(2);
+            parentPolicy = reader.IsDBNull(3) ? null : reader.GetInt64(3);
+            traceParent = reader.IsDBNull(4) ? null : reader.GetString(4);
+        }
+        var pending = new List<HistoryEvent>();
+        using (var reader = scope.Cmd("SELECT body FROM inbox WHERE run_id = $r AND type = $t ORDER BY id",
+                   ("$r", c.RunId), ("$t", (int)HistoryEventType.SignalReceived)).ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                pending.Add(DurableJson.DeserializeEvent(reader.GetString(0)));
+            }
+        }
+        scope.Execute("UPDATE executions SET is_latest = 0 WHERE run_id = $r", ("$r", c.RunId));
+        var nowMs = c.Now.ToUnixTimeMilliseconds();
+        scope.Execute("""
+            INSERT INTO executions (run_id, workflow_id, is_latest, type, status, input, created_at, updated_at, next_event_id, trace_parent,
+                                    parent_workflow_id, parent_run_id, parent_seq, parent_close_policy, custom_status)
+            VALUES ($run, $id, 1, $type, 0, $input, $now, $now, 1, $tp, $pw, $pr, $ps, $pp, $cs)
+            """,
+            ("$run", nextRun), ("$id", c.WorkflowId), ("$type", c.Type), ("$input", c.Result), ("$now", nowMs), ("$tp", traceParent),
+            ("$pw", parentWorkflow), ("$pr", parentRun), ("$ps", parentSeq), ("$pp", parentPolicy), ("$cs", c.CustomStatus));
+        InsertInbox(scope, nextRun, c.Now, new HistoryEvent
+        {
+            Type = HistoryEventType.WorkflowStarted, Name = c.Type, Payload = c.Result, Timestamp = c.Now, Target = parentWorkflow, TraceParent = traceParent,
+        });
+        // Signals survive continue-as-new: first those the old run had buffered, then those it never saw.
+        foreach (var signal in c.BufferedSignals)
+        {
+            InsertInbox(scope, nextRun, c.Now, new HistoryEvent { Type = HistoryEventType.SignalReceived, Name = signal.Name, Payload = signal.Payload, Timestamp = c.Now });
+        }
+        foreach (var signal in pending)
+        {
+            InsertInbox(scope, nextRun, c.Now, signal);
+        }
+        AddChange(scope, c.WorkflowId, nextRun, c.Type, WorkflowChangeKind.Started, WorkflowStatus.Running, c.CustomStatus, c.Now);
+    }
+
+    private void CloseRunInTx(WriteScope scope, string runId, WorkflowStatus status, string? result, ErrorInfo? error, DateTimeOffset now)
+    {
+        var row = ReadRunRow(scope, runId)!.Value;
+        scope.Execute("UPDATE executions SET status = $s, result = $res, error = $err, closed_at = $now, updated_at = $now, stuck_error = NULL, stuck_until = NULL WHERE run_id = $r",
+            ("$s", (int)status), ("$res", status == WorkflowStatus.ContinuedAsNew ? null : result),
+            ("$err", error is null ? null : JsonSerializer.Serialize(error, DurableJson.Options)), ("$now", now.ToUnixTimeMilliseconds()), ("$r", runId));
+        scope.Execute("DELETE FROM inbox WHERE run_id = $r", ("$r", runId));
+        scope.Execute("DELETE FROM activity_tasks WHERE run_id = $r", ("$r", runId));
+        AddChange(scope, row.WorkflowId, runId, row.Type, WorkflowChangeKind.Closed, status, row.CustomStatus, now);
+
+        if (status != WorkflowStatus.ContinuedAsNew && row.ParentRunId is not null && IsRunning(scope, row.ParentRunId))
+        {
+            InsertInbox(scope, row.ParentRunId, now, status == WorkflowStatus.Completed
+                ? new HistoryEvent { Type = HistoryEventType.ChildWorkflowCompleted, Sequence = row.ParentSeq, Payload = result, Timestamp = now, Target = row.WorkflowId }
+                : new HistoryEvent
+                {
+                    Type = HistoryEventType.ChildWorkflowFailed, Sequence = row.ParentSeq, Timestamp = now, Target = row.WorkflowId,
+                    Error = error ?? new ErrorInfo(status.ToString(), $"The child workflow ended {status}."),
+                });
+        }
+
+        var children = new List<(string RunId, ParentClosePolicy Policy)>();
+        using (var reader = scope.Cmd("SELECT run_id, parent_close_policy FROM executions WHERE parent_run_id = $r AND status = 0", ("$r", runId)).ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                children.Add((reader.GetString(0), (ParentClosePolicy)reader.GetInt32(1)));
+            }
+        }
+        foreach (var (child, policy) in children)
+        {
+            if (policy == ParentClosePolicy.Terminate)
+            {
+                TerminateInTx(scope, child, $"Parent workflow '{row.WorkflowId}' closed.", now);
+            }
+            else if (policy == ParentClosePolicy.RequestCancel)
+            {
+                RequestCancelInTx(scope, child, now);
+            }
+        }
+    }
+
+    private void TerminateInTx(WriteScope scope, string runId, string reason, DateTimeOffset now)
+    {
+        var next = Convert.ToInt64(scope.Scalar("SELECT next_event_id FROM executions WHERE run_id = $r", ("$r", runId)), CultureInfo.InvariantCulture);
+        var e = new HistoryEvent { EventId = next, Type = HistoryEventType.WorkflowTerminated, Timestamp = now, Payload = DurableJson.Serialize(reason) };
+        scope.Execute("INSERT INTO history (run_id, event_id, type, at, body) VALUES ($r, $e, $t, $at, $b)",
+            ("$r", runId), ("$e", next), ("$t", (int)e.Type), ("$at", now.ToUnixTimeMilliseconds()), ("$b", DurableJson.SerializeEvent(e)));
+        scope.Execute("UPDATE executions SET next_event_id = $n WHERE run_id = $r", ("$n", next + 1), ("$r", runId));
+        CloseRunInTx(scope, runId, WorkflowStatus.Terminated, null, new ErrorInfo("Terminated", reason), now);
+    }
+
+    private void RequestCancelInTx(WriteScope scope, string runId, DateTimeOffset now)
+    {
+        if (scope.Execute("UPDATE executions SET cancel_requested = 1 WHERE run_id = $r AND cancel_requested = 0 AND status = 0", ("$r", runId)) == 1)
+        {
+            InsertInbox(scope, runId, now, new HistoryEvent { Type = HistoryEventType.CancelRequested, Timestamp = now });
+        }
+    }
+
+    private static void InsertInbox(WriteScope scope, string runId, DateTimeOffset visibleAt, HistoryEvent e)
+    {
+        scope.Execute("INSERT INTO inbox (run_id, visible_at, type, seq, body) VALUES ($r, $v, $t, $s, $b)",
+            ("$r", runId), ("$v", visibleAt.ToUnixTimeMilliseconds()), ("$t", (int)e.Type), ("$s", e.Sequence), ("$b", DurableJson.SerializeEvent(e)));
+        // Timers due later are found through GetNextDueTimeAsync; waking the worker early costs one empty claim.
+        scope.Effects.WorkAvailable = true;
+    }
+
+    private void AddChange(WriteScope scope, string workflowId, string runId, string type, WorkflowChangeKind kind, WorkflowStatus status, string? customStatus, DateTimeOffset at)
+    {
+        scope.Execute("INSERT INTO changes (workflow_id, run_id, type, kind, status, custom_status, at) VALUES ($w, $r, $t, $k, $s, $cs, $at)",
+            ("$w", workflowId), ("$r", runId), ("$t", type), ("$k", (int)kind), ("$s", (int)status), ("$cs", customStatus), ("$at", at.ToUnixTimeMilliseconds()));
+        scope.Effects.Changed = true;
+        if (++_changesSincePrune >= ChangeRetention / 10)
+        {
+            _changesSincePrune = 0;
+            scope.Execute("DELETE FROM changes WHERE seq < (SELECT MAX(seq) FROM changes) - $keep", ("$keep", ChangeRetention));
+        }
+    }
+
+    private static string? LatestRunning(WriteScope scope, string workflowId) =>
+        scope.Scalar("SELECT run_id FROM executions WHERE workflow_id = $id AND is_latest = 1 AND status = 0", ("$id", workflowId)) as string;
+
+    private static bool IsRunning(WriteScope scope, string runId) =>
+        scope.Scalar("SELECT 1 FROM executions WHERE run_id = $r AND status = 0", ("$r", runId)) is not null;
+
+    private static (string WorkflowId, string Type, string? CustomStatus, string? ParentRunId, int ParentSeq)? ReadRunRow(WriteScope scope, string runId)
+    {
+        using var reader = scope.Cmd("SELECT workflow_id, type, custom_status, parent_run_id, parent_seq FROM executions WHERE run_id = $r", ("$r", runId)).ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+        return (reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+            reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? 0 : reader.GetInt32(4));
+    }
+
+    // ---- reads ----
+
+    private const string DescribeColumns = """
+        workflow_id, run_id, type, status, input, result, error, custom_status, created_at, updated_at, closed_at,
+        parent_workflow_id, parent_run_id, next_event_id, cancel_requested, stuck_error, stuck_attempts, stuck_until, trace_parent, buffered_signals
+        """;
+
+    private static WorkflowDescription ReadDescription(SqliteDataReader r) => new()
+    {
+        WorkflowId = r.GetString(0),
+        RunId = r.GetString(1),
+        Type = r.GetString(2),
+        Status = (WorkflowStatus)r.GetInt32(3),
+        Input = r.IsDBNull(4) ? null : r.GetString(4),
+        Result = r.IsDBNull(5) ? null : r.GetString(5),
+        Error = r.IsDBNull(6) ? null : JsonSerializer.Deserialize<ErrorInfo>(r.GetString(6), DurableJson.Options),
+        CustomStatus = r.IsDBNull(7) ? null : r.GetString(7),
+        CreatedAt = FromMs(r.GetInt64(8)),
+        UpdatedAt = FromMs(r.GetInt64(9)),
+        ClosedAt = r.IsDBNull(10) ? null : FromMs(r.GetInt64(10)),
+        ParentWorkflowId = r.IsDBNull(11) ? null : r.GetString(11),
+        ParentRunId = r.IsDBNull(12) ? null : r.GetString(12),
+        HistoryLength = r.GetInt64(13) - 1,
+        CancelRequested = r.GetBoolean(14),
+        StuckError = r.IsDBNull(15) ? null : r.GetString(15),
+        StuckAttempts = r.GetInt32(16),
+        StuckRetryAt = r.IsDBNull(17) ? null : FromMs(r.GetInt64(17)),
+        TraceId = r.IsDBNull(18) ? null : TraceIdOf(r.GetString(18)),
+        BufferedSignals = r.IsDBNull(19) ? [] : JsonSerializer.Deserialize(r.GetString(19), DurableJsonContext.Default.ListBufferedSignal)!,
+    };
+
+    private static string? TraceIdOf(string traceParent)
+    {
+        var parts = traceParent.Split('-');
+        return parts.Length >= 2 ? parts[1] : null;
+    }
+
+    private static async Task<IReadOnlyList<HistoryEvent>> ReadHistoryAsync(SqliteConnection connection, string runId, CancellationToken cancellationToken)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT event_id, body FROM history WHERE run_id = $r ORDER BY event_id";
+        cmd.Parameters.AddWithValue("$r", runId);
+        var events = new List<HistoryEvent>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(DurableJson.DeserializeEvent(reader.GetString(1)) with { EventId = reader.GetInt64(0) });
+        }
+        return events;
+    }
+
+    private async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_readConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    private static class PageToken
+    {
+        public static string Format(long createdAt, string runId) => $"{createdAt.ToString(CultureInfo.InvariantCulture)}.{runId}";
+
+        public static bool TryParse(string? token, out (long CreatedAt, string RunId) value)
+        {
+            value = default;
+            var dot = token?.IndexOf('.', StringComparison.Ordinal) ?? -1;
+            if (token is null || dot <= 0 || !long.TryParse(token.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out var createdAt))
+            {
+                return false;
+            }
+            value = (createdAt, token[(dot + 1)..]);
+            return true;
+        }
+    }
+}
+
+internal static class SqliteSchema
+{
+    public static readonly string[] V1 =
+    [
+        """
+        CREATE TABLE executions (
+          run_id TEXT PRIMARY KEY,
+          workflow_id TEXT NOT NULL,
+          is_latest INTEGER NOT NULL,
+          type TEXT NOT NULL,
+          status INTEGER NOT NULL,
+          input TEXT, result TEXT, error TEXT, custom_status TEXT, buffered_signals TEXT,
+          parent_workflow_id TEXT, parent_run_id TEXT, parent_seq INTEGER, parent_close_policy INTEGER,
+          created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, closed_at INTEGER,
+          next_event_id INTEGER NOT NULL,
+          cancel_requested INTEGER NOT NULL DEFAULT 0,
+          stuck_error TEXT, stuck_attempts INTEGER NOT NULL DEFAULT 0, stuck_until INTEGER,
+          trace_parent TEXT, workflow_span TEXT)
+        """,
+        "CREATE UNIQUE INDEX ix_executions_latest ON executions (workflow_id) WHERE is_latest = 1",
+        "CREATE INDEX ix_executions_created ON executions (created_at DESC, run_id DESC)",
+        "CREATE INDEX ix_executions_parent ON executions (parent_run_id) WHERE parent_run_id IS NOT NULL",
+        "CREATE INDEX ix_executions_stuck ON executions (stuck_until) WHERE stuck_until IS NOT NULL",
+        "CREATE TABLE history (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, type INTEGER NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID",
+        "CREATE TABLE inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, visible_at INTEGER NOT NULL, type INTEGER NOT NULL, seq INTEGER, body TEXT NOT NULL)",
+        "CREATE INDEX ix_inbox_visible ON inbox (visible_at)",
+        "CREATE INDEX ix_inbox_run ON inbox (run_id, type, seq)",
+        """
+        CREATE TABLE activity_tasks (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, workflow_id TEXT NOT NULL, seq INTEGER NOT NULL, name TEXT NOT NULL,
+          input TEXT, attempt INTEGER NOT NULL, visible_at INTEGER NOT NULL, options TEXT NOT NULL, last_error TEXT, trace_parent TEXT,
+          scheduled_at INTEGER NOT NULL)
+        """,
+        "CREATE INDEX ix_activity_tasks_visible ON activity_tasks (visible_at)",
+        "CREATE UNIQUE INDEX ix_activity_tasks_run ON activity_tasks (run_id, seq)",
+        "CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, workflow_id TEXT NOT NULL, run_id TEXT NOT NULL, type TEXT NOT NULL, kind INTEGER NOT NULL, status INTEGER NOT NULL, custom_status TEXT, at INTEGER NOT NULL)",
+    ];
+}
