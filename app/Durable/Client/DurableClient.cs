@@ -11,8 +11,17 @@ namespace Durable.Client;
 public sealed record WorkflowHandle(string WorkflowId, string RunId, bool Started, WorkflowStatus Status);
 
 /// <summary>Starts, signals, inspects and controls workflows.</summary>
-public sealed class DurableClient(DurableEngine engine)
+public sealed class DurableClient
 {
+    private readonly DurableEngine engine;
+    private readonly CloseWatch _closeWatch;
+
+    public DurableClient(DurableEngine engine)
+    {
+        this.engine = engine;
+        _closeWatch = new CloseWatch(engine.Store);
+    }
+
     private IWorkflowStore Store => engine.Store;
 
     /// <summary>Starts a workflow; the id is the idempotency key (see <see cref="StartWorkflowOptions"/> for what happens when it exists).</summary>
@@ -86,19 +95,12 @@ public sealed class DurableClient(DurableEngine engine)
     public async Task<TResult> GetResultAsync<TResult>(string workflowId, CancellationToken cancellationToken = default)
     {
         await engine.EnsureInitializedAsync();
-        using var changed = new SemaphoreSlim(0);
-        void OnChanged()
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
         {
-            if (changed.CurrentCount == 0)
-            {
-                changed.Release();
-            }
-        }
-        Store.Changed += OnChanged;
-        try
-        {
-            var delay = TimeSpan.FromMilliseconds(50);
-            while (true)
+            // Register before reading so a close between the read and the wait is not missed.
+            var closed = _closeWatch.Register(workflowId);
+            try
             {
                 var description = await Store.DescribeAsync(workflowId, null, cancellationToken) ?? throw new WorkflowNotFoundException(workflowId);
                 switch (description.Status)
@@ -106,18 +108,19 @@ public sealed class DurableClient(DurableEngine engine)
                     case WorkflowStatus.Completed:
                         return DurableJson.Deserialize<TResult>(description.Result);
                     case WorkflowStatus.Running or WorkflowStatus.ContinuedAsNew:
-                        // Other processes sharing the store do not raise Changed here: poll with backoff as well.
-                        await changed.WaitAsync(delay, cancellationToken);
+                        // Other processes sharing the store do not raise Changed here: a slow poll covers them.
+                        await Task.WhenAny(closed, Task.Delay(delay, engine.Time, cancellationToken));
+                        cancellationToken.ThrowIfCancellationRequested();
                         delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 1000));
                         break;
                     default:
                         throw new WorkflowFailedException(workflowId, description.Status, description.Error);
                 }
             }
-        }
-        finally
-        {
-            Store.Changed -= OnChanged;
+            finally
+            {
+                _closeWatch.Unregister(workflowId, closed);
+            }
         }
     }
 

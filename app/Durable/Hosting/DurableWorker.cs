@@ -118,18 +118,19 @@ public sealed partial class DurableWorker : BackgroundService
             try
             {
                 var free = Options.MaxConcurrentWorkflowTasks - Volatile.Read(ref _workflowTasks);
-                var claimed = 0;
-                if (free > 0)
+                if (free <= 0)
                 {
-                    var tasks = await Store.ClaimWorkflowTasksAsync(free, _engine.Time.GetUtcNow(), stoppingToken);
-                    foreach (var task in tasks)
-                    {
-                        Interlocked.Increment(ref _workflowTasks);
-                        Track(Task.Run(() => ProcessWorkflowTaskAsync(task), CancellationToken.None));
-                    }
-                    claimed = tasks.Count;
+                    // Full: a finishing task releases the wake.
+                    await _workflowWake.WaitAsync(Options.PollInterval, stoppingToken);
+                    continue;
                 }
-                if (claimed == 0 || claimed == free)
+                var tasks = await Store.ClaimWorkflowTasksAsync(free, _engine.Time.GetUtcNow(), stoppingToken);
+                foreach (var task in tasks)
+                {
+                    Interlocked.Increment(ref _workflowTasks);
+                    Track(Task.Run(() => ProcessWorkflowTaskAsync(task), CancellationToken.None));
+                }
+                if (tasks.Count == 0)
                 {
                     await WaitAsync(_workflowWake, skipTime: true, stoppingToken);
                 }
@@ -153,18 +154,19 @@ public sealed partial class DurableWorker : BackgroundService
             try
             {
                 var free = Options.MaxConcurrentActivities - Volatile.Read(ref _activityTasks);
-                var claimed = 0;
-                if (free > 0)
+                if (free <= 0)
                 {
-                    var tasks = await Store.ClaimActivityTasksAsync(free, _engine.Time.GetUtcNow(), stoppingToken);
-                    foreach (var task in tasks)
-                    {
-                        Interlocked.Increment(ref _activityTasks);
-                        Track(Task.Run(() => RunActivityAsync(task), CancellationToken.None));
-                    }
-                    claimed = tasks.Count;
+                    // Full: a finishing task releases the wake.
+                    await _activityWake.WaitAsync(Options.PollInterval, stoppingToken);
+                    continue;
                 }
-                if (claimed == 0 || claimed == free)
+                var tasks = await Store.ClaimActivityTasksAsync(free, _engine.Time.GetUtcNow(), stoppingToken);
+                foreach (var task in tasks)
+                {
+                    Interlocked.Increment(ref _activityTasks);
+                    Track(Task.Run(() => RunActivityAsync(task), CancellationToken.None));
+                }
+                if (tasks.Count == 0)
                 {
                     await WaitAsync(_activityWake, skipTime: false, stoppingToken);
                 }

@@ -17,8 +17,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
 
     private readonly string _path;
     private readonly string _readConnectionString;
-    private readonly ConcurrentDictionary<string, byte> _leasedRuns = new();
-    private readonly ConcurrentDictionary<long, byte> _leasedActivities = new();
+    private readonly WorkQueues _queues = new();
     private SqliteWriter? _writer;
     private FileStream? _lock;
     private long _changesSincePrune;
@@ -71,12 +70,49 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
                 }
                 scope.Execute("INSERT INTO schema_version (version) VALUES (1)");
             }
+            LoadQueues(scope);
             return 0;
         });
     }
 
+    /// <summary>Rebuilds the in-memory index of due work from the tables: after a crash, everything in flight is due again.</summary>
+    private void LoadQueues(WriteScope scope)
+    {
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        using (var reader = scope.Cmd("SELECT run_id, visible_at FROM inbox").ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                _queues.AddRun(reader.GetString(0), reader.GetInt64(1), nowMs);
+            }
+        }
+        using (var reader = scope.Cmd("SELECT run_id, stuck_until FROM executions WHERE stuck_until IS NOT NULL AND status = 0").ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                _queues.AddRun(reader.GetString(0), reader.GetInt64(1), nowMs);
+            }
+        }
+        using (var reader = scope.Cmd("SELECT id, visible_at FROM activity_tasks").ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                _queues.AddActivity(reader.GetInt64(0), reader.GetInt64(1), nowMs);
+            }
+        }
+    }
+
     private void OnCommitted(WriteEffects effects)
     {
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var (run, at) in effects.Runs)
+        {
+            _queues.AddRun(run, at, nowMs);
+        }
+        foreach (var (id, at) in effects.Activities)
+        {
+            _queues.AddActivity(id, at, nowMs);
+        }
         if (effects.WorkAvailable)
         {
             WorkAvailable?.Invoke();
@@ -137,60 +173,72 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
     public async Task<IReadOnlyList<WorkflowTask>> ClaimWorkflowTasksAsync(int max, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var nowMs = now.ToUnixTimeMilliseconds();
-        await using var connection = await OpenReadAsync(cancellationToken);
-        var candidates = new List<(string RunId, string WorkflowId, string Type, long Next, string? Span, int Stuck)>();
-        await using (var cmd = connection.CreateCommand())
+        var runs = _queues.LeaseRuns(max, nowMs);
+        if (runs.Count == 0)
         {
-            cmd.CommandText = """
-                SELECT e.run_id, e.workflow_id, e.type, e.next_event_id, e.workflow_span, e.stuck_attempts
-                FROM (SELECT run_id, MIN(id) AS first FROM inbox WHERE visible_at <= $now GROUP BY run_id) i
-                JOIN executions e ON e.run_id = i.run_id
-                WHERE e.status = 0 AND (e.stuck_until IS NULL OR e.stuck_until <= $now)
-                ORDER BY i.first LIMIT $limit
-                """;
-            cmd.Parameters.AddWithValue("$now", nowMs);
-            cmd.Parameters.AddWithValue("$limit", max + _leasedRuns.Count);
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                candidates.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3),
-                    reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt32(5)));
-            }
+            return [];
         }
-        var tasks = new List<WorkflowTask>();
-        foreach (var c in candidates)
+        var tasks = new List<WorkflowTask>(runs.Count);
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var execution = connection.CreateCommand();
+        execution.CommandText = "SELECT workflow_id, type, next_event_id, workflow_span, stuck_attempts, status, stuck_until FROM executions WHERE run_id = $run";
+        var executionRun = execution.Parameters.Add("$run", SqliteType.Text);
+        await using var inboxCommand = connection.CreateCommand();
+        inboxCommand.CommandText = "SELECT id, body FROM inbox WHERE run_id = $run AND visible_at <= $now ORDER BY id";
+        var inboxRun = inboxCommand.Parameters.Add("$run", SqliteType.Text);
+        inboxCommand.Parameters.AddWithValue("$now", nowMs);
+        foreach (var run in runs)
         {
-            if (tasks.Count >= max)
+            try
             {
-                break;
-            }
-            if (!_leasedRuns.TryAdd(c.RunId, 0))
-            {
-                continue;
-            }
-            var inbox = new List<InboxItem>();
-            await using (var cmd = connection.CreateCommand())
-            {
-                cmd.CommandText = "SELECT id, body FROM inbox WHERE run_id = $run AND visible_at <= $now ORDER BY id";
-                cmd.Parameters.AddWithValue("$run", c.RunId);
-                cmd.Parameters.AddWithValue("$now", nowMs);
-                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
+                executionRun.Value = run;
+                string workflowId, type;
+                long next;
+                string? span;
+                int stuckAttempts;
+                await using (var reader = await execution.ExecuteReaderAsync(cancellationToken))
                 {
-                    inbox.Add(new InboxItem(reader.GetInt64(0), DurableJson.DeserializeEvent(reader.GetString(1))));
+                    if (!await reader.ReadAsync(cancellationToken) || reader.GetInt32(5) != (int)WorkflowStatus.Running)
+                    {
+                        _queues.ReleaseRun(run);
+                        continue;
+                    }
+                    if (!reader.IsDBNull(6) && reader.GetInt64(6) > nowMs)
+                    {
+                        // Parked: look again when its backoff ends.
+                        _queues.ReleaseRun(run);
+                        _queues.AddRun(run, reader.GetInt64(6), nowMs);
+                        continue;
+                    }
+                    (workflowId, type, next, span, stuckAttempts) = (reader.GetString(0), reader.GetString(1), reader.GetInt64(2),
+                        reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt32(4));
                 }
+                inboxRun.Value = run;
+                var inbox = new List<InboxItem>();
+                await using (var reader = await inboxCommand.ExecuteReaderAsync(cancellationToken))
+                {
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        inbox.Add(new InboxItem(reader.GetInt64(0), DurableJson.DeserializeEvent(reader.GetString(1))));
+                    }
+                }
+                if (inbox.Count == 0)
+                {
+                    _queues.ReleaseRun(run);
+                    continue;
+                }
+                tasks.Add(new WorkflowTask(workflowId, run, type, next, inbox, span, stuckAttempts));
             }
-            if (inbox.Count == 0)
+            catch
             {
-                _leasedRuns.TryRemove(c.RunId, out _);
-                continue;
+                _queues.ReleaseRun(run);
+                throw;
             }
-            tasks.Add(new WorkflowTask(c.WorkflowId, c.RunId, c.Type, c.Next, inbox, c.Span, c.Stuck));
         }
         return tasks;
     }
 
-    public void ReleaseWorkflowTask(string runId) => _leasedRuns.TryRemove(runId, out _);
+    public void ReleaseWorkflowTask(string runId) => _queues.ReleaseRun(runId);
 
     public async Task<IReadOnlyList<HistoryEvent>> LoadHistoryAsync(string runId, CancellationToken cancellationToken)
     {
@@ -210,6 +258,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         {
             scope.Execute("UPDATE executions SET stuck_error = $e, stuck_attempts = stuck_attempts + 1, stuck_until = $u, updated_at = $now WHERE run_id = $r AND status = 0",
                 ("$e", error), ("$u", retryAt.ToUnixTimeMilliseconds()), ("$now", _time.GetUtcNow().ToUnixTimeMilliseconds()), ("$r", runId));
+            scope.Effects.Runs.Add((runId, retryAt.ToUnixTimeMilliseconds()));
             var row = ReadRunRow(scope, runId);
             if (row is not null)
             {
@@ -220,27 +269,46 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
 
     public async Task<IReadOnlyList<ActivityTask>> ClaimActivityTasksAsync(int max, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenReadAsync(cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            SELECT id, workflow_id, run_id, seq, name, input, attempt, options, trace_parent, scheduled_at
-            FROM activity_tasks WHERE visible_at <= $now ORDER BY visible_at, id LIMIT $limit
-            """;
-        cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-        cmd.Parameters.AddWithValue("$limit", max + _leasedActivities.Count);
-        var tasks = new List<ActivityTask>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (tasks.Count < max && await reader.ReadAsync(cancellationToken))
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var ids = _queues.LeaseActivities(max, nowMs);
+        if (ids.Count == 0)
         {
-            var id = reader.GetInt64(0);
-            if (!_leasedActivities.TryAdd(id, 0))
+            return [];
+        }
+        var tasks = new List<ActivityTask>(ids.Count);
+        var found = new HashSet<long>();
+        try
+        {
+            await using var connection = await OpenReadAsync(cancellationToken);
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = $"""
+                SELECT id, workflow_id, run_id, seq, name, input, attempt, options, trace_parent, scheduled_at, visible_at
+                FROM activity_tasks WHERE id IN ({string.Join(',', ids)}) ORDER BY id
+                """;
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                continue;
+                if (reader.GetInt64(10) > nowMs)
+                {
+                    continue;
+                }
+                found.Add(reader.GetInt64(0));
+                tasks.Add(new ActivityTask(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6),
+                    JsonSerializer.Deserialize(reader.GetString(7), DurableJsonContext.Default.ActivityOptions)!,
+                    reader.IsDBNull(8) ? null : reader.GetString(8), FromMs(reader.GetInt64(9))));
             }
-            tasks.Add(new ActivityTask(id, reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6),
-                JsonSerializer.Deserialize(reader.GetString(7), DurableJsonContext.Default.ActivityOptions)!,
-                reader.IsDBNull(8) ? null : reader.GetString(8), FromMs(reader.GetInt64(9))));
+        }
+        finally
+        {
+            foreach (var id in ids)
+            {
+                if (!found.Contains(id))
+                {
+                    // Cancelled, completed or rescheduled meanwhile.
+                    _queues.ReleaseActivity(id);
+                }
+            }
         }
         return tasks;
     }
@@ -262,7 +330,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         }
         finally
         {
-            _leasedActivities.TryRemove(task.Id, out _);
+            _queues.ReleaseActivity(task.Id);
         }
     }
 
@@ -275,28 +343,24 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
                 scope.Execute("UPDATE activity_tasks SET attempt = $n, visible_at = $v, last_error = $e WHERE id = $id AND attempt = $a",
                     ("$n", nextAttempt), ("$v", visibleAt.ToUnixTimeMilliseconds()), ("$e", JsonSerializer.Serialize(error, DurableJson.Options)),
                     ("$id", task.Id), ("$a", task.Attempt));
+                scope.Effects.Activities.Add((task.Id, visibleAt.ToUnixTimeMilliseconds()));
                 return 0;
             });
         }
         finally
         {
-            _leasedActivities.TryRemove(task.Id, out _);
+            _queues.ReleaseActivity(task.Id);
         }
     }
 
-    public async Task<DateTimeOffset?> GetNextDueTimeAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<DateTimeOffset?> GetNextDueTimeAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenReadAsync(cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            SELECT MIN(t) FROM (
-              SELECT MIN(visible_at) AS t FROM inbox WHERE visible_at > $now
-              UNION ALL SELECT MIN(visible_at) FROM activity_tasks WHERE visible_at > $now
-              UNION ALL SELECT MIN(stuck_until) FROM executions WHERE stuck_until > $now)
-            """;
-        cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-        var value = await cmd.ExecuteScalarAsync(cancellationToken);
-        return value is long ms ? FromMs(ms) : null;
+        var (next, promoted) = _queues.NextDue(now.ToUnixTimeMilliseconds());
+        if (promoted)
+        {
+            WorkAvailable?.Invoke();
+        }
+        return Task.FromResult(next is { } ms ? FromMs(ms) : (DateTimeOffset?)null);
     }
 
     public async Task<WorkflowDescription?> DescribeAsync(string workflowId, string? runId, CancellationToken cancellationToken)
@@ -567,12 +631,13 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
             switch (e.Type)
             {
                 case HistoryEventType.ActivityScheduled:
-                    scope.Execute("""
+                    var activityId = (long)scope.Scalar("""
                         INSERT INTO activity_tasks (run_id, workflow_id, seq, name, input, attempt, visible_at, options, trace_parent, scheduled_at)
-                        VALUES ($r, $w, $s, $n, $i, 1, $now, $o, $tp, $now)
+                        VALUES ($r, $w, $s, $n, $i, 1, $now, $o, $tp, $now) RETURNING id
                         """,
                         ("$r", c.RunId), ("$w", c.WorkflowId), ("$s", e.Sequence), ("$n", e.Name), ("$i", e.Payload), ("$now", nowMs),
-                        ("$o", e.Options ?? "{}"), ("$tp", c.WorkflowSpan));
+                        ("$o", e.Options ?? "{}"), ("$tp", c.WorkflowSpan))!;
+                    scope.Effects.Activities.Add((activityId, nowMs));
                     scope.Effects.WorkAvailable = true;
                     break;
                 case HistoryEventType.ActivityCancelRequested:
@@ -774,6 +839,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
     {
         scope.Execute("INSERT INTO inbox (run_id, visible_at, type, seq, body) VALUES ($r, $v, $t, $s, $b)",
             ("$r", runId), ("$v", visibleAt.ToUnixTimeMilliseconds()), ("$t", (int)e.Type), ("$s", e.Sequence), ("$b", DurableJson.SerializeEvent(e)));
+        scope.Effects.Runs.Add((runId, visibleAt.ToUnixTimeMilliseconds()));
         // Timers due later are found through GetNextDueTimeAsync; waking the worker early costs one empty claim.
         scope.Effects.WorkAvailable = true;
     }

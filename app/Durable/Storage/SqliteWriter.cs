@@ -94,11 +94,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 }
                 continue;
             }
+            _afterCommit(effects);
             foreach (var write in batch)
             {
                 write.Complete();
             }
-            _afterCommit(effects);
         }
     }
 
@@ -159,6 +159,8 @@ internal sealed class WriteEffects
 {
     public bool WorkAvailable { get; set; }
     public bool Changed { get; set; }
+    public List<(string RunId, long VisibleAtMs)> Runs { get; } = [];
+    public List<(long Id, long VisibleAtMs)> Activities { get; } = [];
 }
 
 internal sealed class WriteScope(SqliteWriter writer, SqliteTransaction tx, WriteEffects effects)
