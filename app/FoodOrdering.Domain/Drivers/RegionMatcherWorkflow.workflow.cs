@@ -1,0 +1,76 @@
+using Durable;
+using FoodOrdering.Domain.Delivery;
+
+namespace FoodOrdering.Domain.Drivers;
+
+/// <summary>
+/// One per region (id "matcher-{region}"): pairs each pending delivery, oldest first, with the nearest
+/// waiting driver (the longest-waiting among equals). Continues as new to keep its history bounded.
+/// </summary>
+public sealed class RegionMatcherWorkflow : Workflow<MatcherState, MatcherState>
+{
+    private const int EventsPerRun = 500;
+
+    public override async Task<MatcherState> RunAsync(WorkflowContext context, MatcherState state)
+    {
+        context.SetStatus(state);
+        for (var handled = 0; handled < EventsPerRun; handled++)
+        {
+            var e = await context.WaitForSignalAsync<MatcherEvent>(MatcherSignals.Event);
+            state = Apply(state, e);
+            state = await MatchAsync(context, state);
+            context.SetStatus(state);
+        }
+        throw context.ContinueAsNew(state);
+    }
+
+    private static MatcherState Apply(MatcherState state, MatcherEvent e)
+    {
+        var counter = state.Counter + 1;
+        return e switch
+        {
+            DriverAvailable d => state with
+            {
+                Counter = counter,
+                Drivers = [.. state.Drivers.Where(x => x.DriverId != d.DriverId), new WaitingDriver(d.DriverId, d.Location, d.SpeedMetersPerSecond, counter)],
+            },
+            DriverWithdrawn d => state with { Counter = counter, Drivers = [.. state.Drivers.Where(x => x.DriverId != d.DriverId)] },
+            DriverRequested r when state.Pending.All(p => p.DeliveryId != r.DeliveryId) => state with
+            {
+                Counter = counter, Pending = [.. state.Pending, new PendingDelivery(r.DeliveryId, r.RestaurantLocation, r.At, counter)],
+            },
+            RequestWithdrawn r => state with { Counter = counter, Pending = [.. state.Pending.Where(p => p.DeliveryId != r.DeliveryId)] },
+            _ => state with { Counter = counter },
+        };
+    }
+
+    private static async Task<MatcherState> MatchAsync(WorkflowContext context, MatcherState state)
+    {
+        while (state.Pending.Count > 0 && state.Drivers.Count > 0)
+        {
+            var delivery = state.Pending[0];
+            var driver = Nearest(state.Drivers, delivery);
+            state = state with
+            {
+                Pending = [.. state.Pending.Skip(1)],
+                Drivers = [.. state.Drivers.Where(d => d.DriverId != driver.DriverId)],
+            };
+            try
+            {
+                await context.SignalWorkflowAsync(delivery.DeliveryId, DeliverySignals.DriverAssigned,
+                    new DriverAssigned(driver.DriverId, driver.Location, driver.SpeedMetersPerSecond));
+                state = state with { Assignments = state.Assignments + 1 };
+            }
+            catch (ExternalSignalFailedException)
+            {
+                // The delivery gave up meanwhile: the driver is still free.
+                state = state with { Drivers = [driver, .. state.Drivers] };
+            }
+        }
+        return state;
+    }
+
+    /// <summary>Nearest to the restaurant; among drivers at the same distance, the one waiting longest.</summary>
+    public static WaitingDriver Nearest(IReadOnlyList<WaitingDriver> drivers, PendingDelivery delivery) =>
+        drivers.OrderBy(d => Math.Round(d.Location.DistanceTo(delivery.RestaurantLocation), 1)).ThenBy(d => d.Since).First();
+}
