@@ -41,16 +41,19 @@ public sealed class DurableTestEnvironment : IAsyncDisposable
     /// <param name="timeSkipping">Skip over idle time to the next timer (true), or run at real speed.</param>
     /// <param name="services">Adds the activities' own dependencies.</param>
     /// <param name="storePath">An existing store to open; a fresh temporary one when null.</param>
+    /// <param name="timeProvider">A clock shared with other parts of the test; overrides <paramref name="timeSkipping"/>.</param>
     public static async Task<DurableTestEnvironment> StartAsync(
         Action<DurableBuilder> register,
         bool timeSkipping = true,
         Action<IServiceCollection>? services = null,
         Action<DurableOptions>? options = null,
-        string? storePath = null)
+        string? storePath = null,
+        TimeProvider? timeProvider = null)
     {
         var owns = storePath is null;
         storePath ??= Path.Combine(Path.GetTempPath(), "durable-tests", Guid.NewGuid().ToString("N"), "durable.db");
-        var environment = new DurableTestEnvironment(storePath, owns, timeSkipping ? new SkippingTimeProvider() : TimeProvider.System, register, services, options);
+        timeProvider ??= timeSkipping ? new SkippingTimeProvider() : TimeProvider.System;
+        var environment = new DurableTestEnvironment(storePath, owns, timeProvider, register, services, options);
         await environment.StartWorkerAsync();
         return environment;
     }
