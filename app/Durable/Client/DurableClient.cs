@@ -4,6 +4,7 @@ using Durable.Diagnostics;
 using Durable.Hosting;
 using Durable.Runtime;
 using Durable.Storage;
+using Durable.Testing;
 
 namespace Durable.Client;
 
@@ -95,6 +96,8 @@ public sealed class DurableClient
     public async Task<TResult> GetResultAsync<TResult>(string workflowId, CancellationToken cancellationToken = default)
     {
         await engine.EnsureInitializedAsync();
+        // Under test, waiting for a result is what lets idle time skip ahead.
+        using var skipping = (engine.Time as SkippingTimeProvider)?.AllowSkipping();
         var delay = TimeSpan.FromMilliseconds(100);
         while (true)
         {

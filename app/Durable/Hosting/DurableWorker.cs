@@ -202,7 +202,7 @@ public sealed partial class DurableWorker : BackgroundService
     {
         var now = _engine.Time.GetUtcNow();
         var due = await Store.GetNextDueTimeAsync(now, stoppingToken);
-        if (skipTime && _engine.Time is SkippingTimeProvider skipping && due is { } next && next > now && await IsIdleAsync(now, stoppingToken))
+        if (skipTime && _engine.Time is SkippingTimeProvider { IsSkippingAllowed: true } skipping && due is { } next && next > now && await IsIdleAsync(now, stoppingToken))
         {
             // Nothing can happen before the next timer: jump to it, as Temporal's test server does.
             skipping.AdvanceTo(next);

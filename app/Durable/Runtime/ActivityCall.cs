@@ -47,19 +47,6 @@ internal static class ActivityCall
             Expression.Convert(Expression.Convert(Expression.Constant(value), type), typeof(object))).Compile(preferInterpretation: true)();
 }
 
-public static class ActivityNames
-{
-    public static string Of(MethodInfo method)
-    {
-        if (method.GetCustomAttribute<ActivityNameAttribute>() is { } attribute)
-        {
-            return attribute.Name;
-        }
-        var name = method.Name.EndsWith("Async", StringComparison.Ordinal) ? method.Name[..^5] : method.Name;
-        return $"{method.DeclaringType!.Name}.{name}";
-    }
-}
-
 /// <summary>One activity method, invokable with JSON arguments on an instance resolved from DI.</summary>
 internal sealed class ActivityMethod
 {

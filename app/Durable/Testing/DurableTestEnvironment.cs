@@ -58,6 +58,25 @@ public sealed class DurableTestEnvironment : IAsyncDisposable
         return environment;
     }
 
+    /// <summary>
+    /// Moves the clock forward: by <paramref name="by"/> at once, so timers due by then fire. Time also
+    /// skips by itself while a test waits in <see cref="Durable.Client.DurableClient.GetResultAsync{TResult}"/>.
+    /// </summary>
+    public async Task AdvanceTimeAsync(TimeSpan by)
+    {
+        if (Time is not SkippingTimeProvider skipping)
+        {
+            throw new InvalidOperationException("This environment runs at real speed (timeSkipping: false).");
+        }
+        skipping.Advance(by);
+        // Looking at what is due now wakes the worker for the timers that just fired.
+        await Store.GetNextDueTimeAsync(Time.GetUtcNow(), CancellationToken.None);
+    }
+
+    /// <summary>Lets time skip ahead whenever the engine is idle, until the scope is disposed.</summary>
+    public IDisposable AllowTimeSkipping() =>
+        (Time as SkippingTimeProvider)?.AllowSkipping() ?? throw new InvalidOperationException("This environment runs at real speed (timeSkipping: false).");
+
     /// <summary>Stops the worker and closes the store, then opens both again: a clean restart.</summary>
     public async Task RestartAsync()
     {

@@ -1,0 +1,172 @@
+using Durable;
+using FoodOrdering.Domain.Drivers;
+using FoodOrdering.Domain.Geo;
+using FoodOrdering.Domain.Orders;
+using FoodOrdering.Domain.Restaurants;
+
+namespace FoodOrdering.Tests.Domain;
+
+public sealed class OrderWorkflowTests
+{
+    private static OrderRequest Order(string id, long delayMs = 0, string restaurant = "bites_n_bytes") => new()
+    {
+        Id = id,
+        RestaurantId = restaurant,
+        Products = [new OrderProduct("1000", "Pepperoni pizza", 2), new OrderProduct("1003", "Chicken wings", 1)],
+        TotalCost = 25.20m,
+        DeliveryDelay = delayMs,
+    };
+
+    private static Task StartAsync(DomainEnvironment env, OrderRequest order) =>
+        env.Client.StartAsync<OrderWorkflow, OrderRequest, OrderResult>(order.Id, order);
+
+    private static Task<OrderStatus?> WaitForStateAsync(DomainEnvironment env, string orderId, OrderState state) =>
+        DomainEnvironment.EventuallyAsync(() => env.OrderStatusAsync(orderId), s => s?.State == state, $"order {orderId} to be {state}");
+
+    /// <summary>Plays the driver's phone for one job: pickup, a few positions, delivery.</summary>
+    private static async Task DriveJobAsync(DomainEnvironment env, string driverId)
+    {
+        var twin = await DomainEnvironment.EventuallyAsync(() => env.DriverAsync(driverId), d => d?.Job is not null, $"{driverId} to get a job");
+        var job = twin!.Job!;
+        await env.SendAsync(driverId, new LocationUpdated(job.RestaurantLocation, DateTimeOffset.UtcNow));
+        await env.SendAsync(driverId, new PickedUp(job.DeliveryId));
+        await env.SendAsync(driverId, new LocationUpdated(job.RestaurantLocation.MoveToward(job.CustomerLocation, 500), DateTimeOffset.UtcNow));
+        await env.SendAsync(driverId, new LocationUpdated(job.CustomerLocation, DateTimeOffset.UtcNow));
+        await env.SendAsync(driverId, new Delivered(job.DeliveryId));
+    }
+
+    [Fact]
+    public async Task RunAsync_HappyPath_ReachesDeliveredThroughEveryStatus()
+    {
+        await using var env = await DomainEnvironment.StartAsync();
+        await env.StartShiftAsync("d1", Regions.SanJose, Regions.SanJose.Center);
+        await StartAsync(env, Order("o-happy", delayMs: 60_000));
+        await WaitForStateAsync(env, "o-happy", OrderState.Scheduled);
+
+        await env.Durable.AdvanceTimeAsync(TimeSpan.FromSeconds(61));
+        await WaitForStateAsync(env, "o-happy", OrderState.InPreparation);
+        Assert.Contains(env.Kitchen.Orders("bites_n_bytes"), o => o.OrderId == "o-happy");
+        await env.Client.SignalAsync("o-happy", OrderSignals.Prepared, new Prepared());
+        await DriveJobAsync(env, "d1");
+
+        var result = await env.Client.GetResultAsync<OrderResult>("o-happy").WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(OrderState.Delivered, result.State);
+        var status = await env.OrderStatusAsync("o-happy");
+        Assert.Equal(
+            [OrderState.Created, OrderState.Scheduled, OrderState.InPreparation, OrderState.SchedulingDelivery, OrderState.WaitingForDriver, OrderState.InDelivery, OrderState.Delivered],
+            status!.History.Select(h => h.State));
+        Assert.Equal("d1", status.DriverId);
+        Assert.True(status.History[2].At - status.History[1].At >= TimeSpan.FromSeconds(60), "preparation starts after the requested delay");
+        var ledger = env.Ledger.ForOrder("o-happy");
+        Assert.Single(ledger, e => e.Kind == "charge" && e.Status == "approved");
+        Assert.DoesNotContain(ledger, e => e.Kind == "refund");
+        var history = await env.Client.GetHistoryAsync("o-happy");
+        Assert.Single(history, e => e.Type == HistoryEventType.ActivityScheduled && e.Name == "PaymentActivities.Charge");
+        Assert.Single(history, e => e.Type == HistoryEventType.ChildWorkflowStarted && e.Target == "delivery-o-happy");
+        var twin = await env.DriverAsync("d1");
+        Assert.Equal(DriverState.Idle, twin!.State);
+        Assert.Equal(1, twin.DeliveriesCompleted);
+    }
+
+    [Fact]
+    public async Task RunAsync_PaymentDeclined_IsRejectedWithoutRefund()
+    {
+        await using var env = await DomainEnvironment.StartAsync();
+        await StartAsync(env, Order("o-decline-1"));
+
+        var result = await env.Client.GetResultAsync<OrderResult>("o-decline-1").WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(OrderState.Rejected, result.State);
+        Assert.Equal("The card was declined.", result.Reason);
+        Assert.Equal([OrderState.Created, OrderState.Rejected], (await env.OrderStatusAsync("o-decline-1"))!.History.Select(h => h.State));
+        Assert.Single(env.Ledger.ForOrder("o-decline-1"), e => e.Status == "declined");
+        Assert.Empty(env.Kitchen.Orders("bites_n_bytes"));
+    }
+
+    [Fact]
+    public async Task RunAsync_RestaurantNeverPrepares_CancelledAndRefundedAfterTimeout()
+    {
+        await using var env = await DomainEnvironment.StartAsync();
+        await StartAsync(env, Order("o-slow-kitchen"));
+
+        var result = await env.Client.GetResultAsync<OrderResult>("o-slow-kitchen").WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(OrderState.Cancelled, result.State);
+        Assert.Equal("The restaurant did not prepare the order in time.", result.Reason);
+        var status = await env.OrderStatusAsync("o-slow-kitchen");
+        Assert.True(status!.Refunded);
+        Assert.True(status.History[^1].At - status.History[^2].At >= OrderTimeouts.Preparation);
+        Assert.Single(env.Ledger.ForOrder("o-slow-kitchen"), e => e.Kind == "refund");
+        Assert.Equal(KitchenOrderState.Cancelled, Assert.Single(env.Kitchen.Orders("bites_n_bytes")).State);
+    }
+
+    [Fact]
+    public async Task RunAsync_CancelledBeforePreparation_RefundedAndKitchenNeverAsked()
+    {
+        await using var env = await DomainEnvironment.StartAsync();
+        await StartAsync(env, Order("o-cancel", delayMs: (long)TimeSpan.FromHours(2).TotalMilliseconds));
+        await WaitForStateAsync(env, "o-cancel", OrderState.Scheduled);
+
+        await env.Client.SignalAsync("o-cancel", OrderSignals.Cancel, new CancelRequest("Changed my mind."));
+        var result = await env.Client.GetResultAsync<OrderResult>("o-cancel").WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(OrderState.Cancelled, result.State);
+        Assert.Equal("Changed my mind.", result.Reason);
+        Assert.Empty(env.Kitchen.Orders("bites_n_bytes"));
+        Assert.Single(env.Ledger.ForOrder("o-cancel"), e => e.Kind == "refund");
+        var history = await env.Client.GetHistoryAsync("o-cancel");
+        Assert.Contains(history, e => e.Type == HistoryEventType.TimerCanceled);
+    }
+
+    [Fact]
+    public async Task RunAsync_CancelAfterPreparationStarted_IsIgnoredAndOrderIsDelivered()
+    {
+        await using var env = await DomainEnvironment.StartAsync();
+        await env.StartShiftAsync("d1", Regions.SanJose, Regions.SanJose.Center);
+        await StartAsync(env, Order("o-late-cancel"));
+        await WaitForStateAsync(env, "o-late-cancel", OrderState.InPreparation);
+
+        await env.Client.SignalAsync("o-late-cancel", OrderSignals.Cancel, new CancelRequest());
+        await env.Client.SignalAsync("o-late-cancel", OrderSignals.Prepared, new Prepared());
+        await DriveJobAsync(env, "d1");
+        var result = await env.Client.GetResultAsync<OrderResult>("o-late-cancel").WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(OrderState.Delivered, result.State);
+        Assert.DoesNotContain(env.Ledger.ForOrder("o-late-cancel"), e => e.Kind == "refund");
+    }
+
+    [Fact]
+    public async Task RunAsync_NoDriverInTime_CancelledRefundedAndRequestWithdrawn()
+    {
+        await using var env = await DomainEnvironment.StartAsync();
+        await StartAsync(env, Order("o-no-driver"));
+        await WaitForStateAsync(env, "o-no-driver", OrderState.InPreparation);
+
+        await env.Client.SignalAsync("o-no-driver", OrderSignals.Prepared, new Prepared());
+        var result = await env.Client.GetResultAsync<OrderResult>("o-no-driver").WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(OrderState.Cancelled, result.State);
+        Assert.StartsWith("No driver became available", result.Reason, StringComparison.Ordinal);
+        Assert.Single(env.Ledger.ForOrder("o-no-driver"), e => e.Kind == "refund");
+        var matcher = await DomainEnvironment.EventuallyAsync(() => env.Client.DescribeAsync(Regions.SanJose.MatcherWorkflowId),
+            d => DurableJson.Deserialize<MatcherState>(d!.CustomStatus).Pending.Count == 0, "the matcher to drop the withdrawn request");
+        Assert.NotNull(matcher);
+    }
+
+    [Fact]
+    public async Task StartAsync_DuplicateOrderEvent_OneWorkflowAndOneCharge()
+    {
+        await using var env = await DomainEnvironment.StartAsync();
+        var order = Order("o-dup", delayMs: 10_000);
+        var first = await env.Client.StartAsync<OrderWorkflow, OrderRequest, OrderResult>(order.Id, order);
+        var second = await env.Client.StartAsync<OrderWorkflow, OrderRequest, OrderResult>(order.Id, order);
+        await WaitForStateAsync(env, "o-dup", OrderState.Scheduled);
+        await env.Durable.AdvanceTimeAsync(TimeSpan.FromSeconds(11));
+        await WaitForStateAsync(env, "o-dup", OrderState.InPreparation);
+
+        Assert.True(first.Started);
+        Assert.False(second.Started);
+        Assert.Equal(first.RunId, second.RunId);
+        Assert.Single(env.Ledger.ForOrder("o-dup"));
+    }
+}
