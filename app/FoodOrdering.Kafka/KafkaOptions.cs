@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FoodOrdering.Kafka;
+
+/// <summary>Configuration section "Kafka".</summary>
+public sealed class KafkaOptions
+{
+    public const string SectionName = "Kafka";
+
+    /// <summary>A real cluster's bootstrap servers; when empty the embedded broker starts in-process.</summary>
+    public string? BootstrapServers { get; set; }
+
+    [Required]
+    public string OrdersTopic { get; set; } = "orders";
+
+    [Required]
+    public string DriverUpdatesTopic { get; set; } = "driver-updates";
+
+    /// <summary>Appended to a topic's name for its dead-letter topic.</summary>
+    [Required]
+    public string DeadLetterSuffix { get; set; } = ".dlq";
+
+    [Required]
+    public string ConsumerGroup { get; set; } = "food-ordering";
+
+    /// <summary>Partitions of the topics the embedded broker creates.</summary>
+    [Range(1, 64)]
+    public int Partitions { get; set; } = 4;
+
+    /// <summary>Brokers of the embedded cluster.</summary>
+    [Range(1, 5)]
+    public int EmbeddedBrokers { get; set; } = 1;
+
+    /// <summary>Start the consumers in this process.</summary>
+    public bool ConsumersEnabled { get; set; } = true;
+
+    public string DeadLetter(string topic) => topic + DeadLetterSuffix;
+}
