@@ -1,0 +1,39 @@
+using Durable.Client;
+using Durable.Storage;
+using Microsoft.Extensions.Hosting;
+
+namespace Durable.CrashHost;
+
+/// <summary>
+/// Starts crash-0 .. crash-(N-1) (ids are idempotency keys, so starting again after a crash is harmless),
+/// prints READY, then prints how many have completed until the host stops.
+/// </summary>
+public sealed class CrashDriver(DurableClient client, CrashHostOptions options) : BackgroundService
+{
+    public const string IdPrefix = "crash-";
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Starts are spread out like arriving traffic, so completions are spread too and a kill lands mid-stream.</summary>
+    private static readonly TimeSpan StartSpacing = TimeSpan.FromMilliseconds(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Console.Out.WriteLine($"STARTING pid={Environment.ProcessId}");
+        var started = 0;
+        for (var i = 0; i < options.Start; i++)
+        {
+            var handle = await client.StartAsync<CrashWorkflow, int, CrashSummary>($"{IdPrefix}{i}", i,
+                new StartWorkflowOptions { StartDelay = StartSpacing * i }, stoppingToken);
+            started += handle.Started ? 1 : 0;
+        }
+        Console.Out.WriteLine($"READY started={started} existing={options.Start - started}");
+
+        using var timer = new PeriodicTimer(ProgressInterval);
+        do
+        {
+            var completed = await client.ListAsync(new WorkflowQuery { IdPrefix = IdPrefix, Status = WorkflowStatus.Completed, PageSize = 1000 }, stoppingToken);
+            Console.Out.WriteLine($"PROGRESS completed={completed.Items.Count}");
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}
