@@ -6,11 +6,14 @@ namespace Durable.CrashHost;
 
 /// <summary>
 /// Starts crash-0 .. crash-(N-1) (ids are idempotency keys, so starting again after a crash is harmless),
-/// prints READY, then prints how many have completed until the host stops.
+/// then prints how many have completed until the host stops. Its stdout lines are a protocol for tests:
+/// <c>STARTING</c>, <c>STARTED n</c> (every 20 starts), <c>READY</c>, <c>PROGRESS completed=n</c>.
 /// </summary>
 public sealed class CrashDriver(DurableClient client, CrashHostOptions options) : BackgroundService
 {
     public const string IdPrefix = "crash-";
+    /// <summary>A STARTED line after every this many starts, so a test can kill the host in the middle of starting.</summary>
+    public const int StartedLineEvery = 20;
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Starts are spread out like arriving traffic, so completions are spread too and a kill lands mid-stream.</summary>
@@ -25,6 +28,10 @@ public sealed class CrashDriver(DurableClient client, CrashHostOptions options) 
             var handle = await client.StartAsync<CrashWorkflow, int, CrashSummary>($"{IdPrefix}{i}", i,
                 new StartWorkflowOptions { StartDelay = StartSpacing * i }, stoppingToken);
             started += handle.Started ? 1 : 0;
+            if ((i + 1) % StartedLineEvery == 0)
+            {
+                Console.Out.WriteLine($"STARTED {i + 1}");
+            }
         }
         Console.Out.WriteLine($"READY started={started} existing={options.Start - started}");
 
