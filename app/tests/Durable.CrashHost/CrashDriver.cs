@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Durable.Client;
 using Durable.Storage;
 using Microsoft.Extensions.Hosting;
@@ -7,13 +8,11 @@ namespace Durable.CrashHost;
 /// <summary>
 /// Starts crash-0 .. crash-(N-1) (ids are idempotency keys, so starting again after a crash is harmless),
 /// then prints how many have completed until the host stops. Its stdout lines are a protocol for tests:
-/// <c>STARTING</c>, <c>STARTED n</c> (every 20 starts), <c>READY</c>, <c>PROGRESS completed=n</c>.
+/// <c>STARTING</c>, <c>READY</c>, <c>PROGRESS completed=n</c>.
 /// </summary>
 public sealed class CrashDriver(DurableClient client, CrashHostOptions options) : BackgroundService
 {
     public const string IdPrefix = "crash-";
-    /// <summary>A STARTED line after every this many starts, so a test can kill the host in the middle of starting.</summary>
-    public const int StartedLineEvery = 20;
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Starts are spread out like arriving traffic, so completions are spread too and a kill lands mid-stream.</summary>
@@ -28,9 +27,11 @@ public sealed class CrashDriver(DurableClient client, CrashHostOptions options) 
             var handle = await client.StartAsync<CrashWorkflow, int, CrashSummary>($"{IdPrefix}{i}", i,
                 new StartWorkflowOptions { StartDelay = StartSpacing * i }, stoppingToken);
             started += handle.Started ? 1 : 0;
-            if ((i + 1) % StartedLineEvery == 0)
+            if (i + 1 == options.KillAfterStarts)
             {
-                Console.Out.WriteLine($"STARTED {i + 1}");
+                // A test cannot kill from outside reliably between two starts (they take a millisecond): die here, as kill -9 would.
+                Console.Out.WriteLine($"KILLING after {i + 1} starts");
+                Process.GetCurrentProcess().Kill();
             }
         }
         Console.Out.WriteLine($"READY started={started} existing={options.Start - started}");

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Durable.CrashHost;
 
-/// <summary>The command line: <c>--store</c>, <c>--ledger</c> and optionally <c>--start</c>.</summary>
+/// <summary>The command line: <c>--store</c>, <c>--ledger</c>, optionally <c>--start</c> and <c>--kill-after-starts</c>.</summary>
 public sealed class CrashHostOptions
 {
     /// <summary>The workflow store (SQLite file).</summary>
@@ -19,6 +19,11 @@ public sealed class CrashHostOptions
     /// <summary>How many workflows (crash-0 .. crash-(N-1)) to start; 0 only resumes what the store holds.</summary>
     [Range(0, 1_000_000)]
     public int Start { get; set; }
+
+    /// <summary>Fault injection (<c>--kill-after-starts N</c>): the process SIGKILLs itself right after its Nth start is acknowledged.</summary>
+    [Range(0, 1_000_000)]
+    [ConfigurationKeyName("kill-after-starts")]
+    public int KillAfterStarts { get; set; }
 }
 
 public static class CrashHostOptionsExtensions

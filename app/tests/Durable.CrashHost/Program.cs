@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
-// Usage: Durable.CrashHost --store <path> --ledger <path> [--start N]
+// Usage: Durable.CrashHost --store <path> --ledger <path> [--start N] [--kill-after-starts K]
 // stdout carries only the lines a test reads (STARTING, READY, PROGRESS); logs go to stderr.
 var builder = Host.CreateApplicationBuilder(args);
 var options = builder.AddCrashHostOptions();

@@ -25,7 +25,7 @@ internal sealed class CrashHostProcess : IAsyncDisposable
     /// <summary>The last completed count the host reported; -1 before the first PROGRESS line.</summary>
     public int LastCompleted { get; private set; } = -1;
 
-    public static CrashHostProcess Start(string storePath, string ledgerPath, int start)
+    public static CrashHostProcess Start(string storePath, string ledgerPath, int start, int killAfterStarts = 0)
     {
         var info = new ProcessStartInfo(DotnetPath())
         {
@@ -38,6 +38,7 @@ internal sealed class CrashHostProcess : IAsyncDisposable
                  {
                      Path.Combine(AppContext.BaseDirectory, "Durable.CrashHost.dll"),
                      "--store", storePath, "--ledger", ledgerPath, "--start", start.ToString(CultureInfo.InvariantCulture),
+                     "--kill-after-starts", killAfterStarts.ToString(CultureInfo.InvariantCulture),
                  })
         {
             info.ArgumentList.Add(argument);
@@ -103,27 +104,39 @@ internal sealed class CrashHostProcess : IAsyncDisposable
         return LastCompleted;
     }
 
-    /// <summary>kill -9 (Process.Kill sends SIGKILL on Linux): no shutdown code runs, nothing is flushed.</summary>
+    /// <summary>
+    /// kill -9 (Process.Kill sends SIGKILL on Linux): no shutdown code runs, nothing is flushed. The host has
+    /// no child processes, and killing just the pid avoids the tree walk over /proc, so the kill lands at once.
+    /// </summary>
     public async Task KillAsync(TimeSpan timeout)
     {
-        _process.Kill(entireProcessTree: true);
-        using var deadline = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(deadline.Token);
+        _process.Kill();
+        await WaitForExitAsync(timeout);
     }
 
     /// <summary>Asks for a graceful shutdown (SIGTERM, as a container runtime would) and returns the exit code.</summary>
     public async Task<int> StopAsync(TimeSpan timeout)
     {
-        if (!OperatingSystem.IsWindows() && Kill(_process.Id, SigTerm) != 0)
-        {
-            throw new InvalidOperationException($"kill(SIGTERM) failed with errno {Marshal.GetLastPInvokeError()}.");
-        }
         if (OperatingSystem.IsWindows())
         {
             _process.Kill(entireProcessTree: true);
         }
+        else if (Kill(_process.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill(SIGTERM) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+        return await WaitForExitAsync(timeout);
+    }
+
+    /// <summary>Waits for the process to end and reads the rest of its output, so <see cref="SawReady"/> tells what it printed before dying.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
         using var deadline = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(deadline.Token);
+        await foreach (var line in _stdout.Reader.ReadAllAsync(deadline.Token))
+        {
+            Observe(line);
+        }
         return _process.ExitCode;
     }
 
