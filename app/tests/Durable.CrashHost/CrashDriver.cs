@@ -39,9 +39,22 @@ public sealed class CrashDriver(DurableClient client, CrashHostOptions options) 
         using var timer = new PeriodicTimer(ProgressInterval);
         do
         {
-            var completed = await client.ListAsync(new WorkflowQuery { IdPrefix = IdPrefix, Status = WorkflowStatus.Completed, PageSize = 1000 }, stoppingToken);
-            Console.Out.WriteLine($"PROGRESS completed={completed.Items.Count}");
+            Console.Out.WriteLine($"PROGRESS completed={await CountCompletedAsync(stoppingToken)}");
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task<int> CountCompletedAsync(CancellationToken cancellationToken)
+    {
+        var query = new WorkflowQuery { IdPrefix = IdPrefix, Status = WorkflowStatus.Completed, PageSize = 1000 };
+        var count = 0;
+        do
+        {
+            var page = await client.ListAsync(query, cancellationToken);
+            count += page.Items.Count;
+            query = query with { PageToken = page.NextPageToken };
+        }
+        while (query.PageToken is not null);
+        return count;
     }
 }
