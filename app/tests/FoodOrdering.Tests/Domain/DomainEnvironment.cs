@@ -10,7 +10,9 @@ using FoodOrdering.Domain.Geo;
 using FoodOrdering.Domain.Orders;
 using FoodOrdering.Domain.Payments;
 using FoodOrdering.Domain.Restaurants;
+using FoodOrdering.Kafka;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace FoodOrdering.Tests.Domain;
 
@@ -35,7 +37,8 @@ public sealed class DomainEnvironment : IAsyncDisposable
     public Kitchen Kitchen { get; }
     public Durable.Client.DurableClient Client => Durable.Client;
 
-    public static async Task<DomainEnvironment> StartAsync()
+    /// <param name="kafka">Also run the Kafka consumers against a fresh embedded broker.</param>
+    public static async Task<DomainEnvironment> StartAsync(bool kafka = false)
     {
         var directory = Path.Combine(Path.GetTempPath(), "foodordering-tests", Guid.NewGuid().ToString("N"));
         var time = new SkippingTimeProvider();
@@ -50,10 +53,24 @@ public sealed class DomainEnvironment : IAsyncDisposable
                 s.AddTransient(_ => new PaymentActivities(new HttpClient(new LedgerHandler(ledger)) { BaseAddress = new Uri("http://payments.test/") }));
                 s.AddTransient(sp => new RestaurantActivities(new HttpClient(new KitchenHandler(kitchen)) { BaseAddress = new Uri("http://pos.test/") },
                     sp.GetRequiredService<KitchenCallback>()));
+                if (kafka)
+                {
+                    s.AddLogging();
+                    s.AddSingleton(Options.Create(new KafkaOptions { ConsumerGroup = "tests" }));
+                    s.AddSingleton<KafkaCluster>();
+                    s.AddSingleton<KafkaProducer>();
+                    s.AddSingleton<OrderIntakeConsumer>();
+                    s.AddSingleton<DriverUpdatesConsumer>();
+                }
             },
             storePath: Path.Combine(directory, "durable.db"),
             timeProvider: time);
         var environment = new DomainEnvironment(directory, durable, ledger, kitchen);
+        if (kafka)
+        {
+            await durable.Services.GetRequiredService<OrderIntakeConsumer>().StartAsync(CancellationToken.None);
+            await durable.Services.GetRequiredService<DriverUpdatesConsumer>().StartAsync(CancellationToken.None);
+        }
         foreach (var region in Regions.All)
         {
             await environment.Client.StartAsync<RegionMatcherWorkflow, MatcherState, MatcherState>(region.MatcherWorkflowId, new MatcherState { RegionId = region.Id });
@@ -100,8 +117,17 @@ public sealed class DomainEnvironment : IAsyncDisposable
         }
     }
 
+    public KafkaCluster Kafka => Durable.Services.GetRequiredService<KafkaCluster>();
+
+    public KafkaProducer Producer => Durable.Services.GetRequiredService<KafkaProducer>();
+
     public async ValueTask DisposeAsync()
     {
+        if (Durable.Services.GetService<OrderIntakeConsumer>() is { } orders && Durable.Services.GetService<Microsoft.Extensions.Options.IOptions<KafkaOptions>>() is not null)
+        {
+            await orders.StopAsync(CancellationToken.None);
+            await Durable.Services.GetRequiredService<DriverUpdatesConsumer>().StopAsync(CancellationToken.None);
+        }
         await Durable.DisposeAsync();
         Kitchen.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
