@@ -35,6 +35,7 @@ public readonly record struct GeoPoint(double Lat, double Lon)
         return new GeoPoint(Lat + dLat * 180 / Math.PI, Lon + dLon * 180 / Math.PI);
     }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsValid => Lat is >= -90 and <= 90 && Lon is >= -180 and <= 180 && double.IsFinite(Lat) && double.IsFinite(Lon);
 
     private static double ToRadians(double degrees) => degrees * Math.PI / 180;

@@ -1,0 +1,22 @@
+using System.CommandLine;
+using FoodOrdering.DriverSimulator;
+
+var app = new Option<Uri>("--app") { Description = "The FoodOrdering host.", DefaultValueFactory = _ => new Uri("http://localhost:3000/") };
+var kafka = new Option<string?>("--kafka") { Description = "Kafka bootstrap servers; asked from the host's /api/info when absent." };
+var count = new Option<int>("--drivers", "-n") { Description = "How many drivers to simulate.", DefaultValueFactory = _ => 10 };
+var regions = new Option<string[]>("--regions") { Description = "Regions to spread the drivers over (all when absent).", AllowMultipleArgumentsPerToken = true };
+var speed = new Option<double>("--speed") { Description = "Driving speed in m/s.", DefaultValueFactory = _ => 10 };
+var tick = new Option<TimeSpan>("--tick") { Description = "Time between two position reports.", DefaultValueFactory = _ => TimeSpan.FromSeconds(1) };
+var pause = new Option<TimeSpan>("--pause") { Description = "Pause between two deliveries.", DefaultValueFactory = _ => TimeSpan.FromSeconds(2) };
+var prefix = new Option<string>("--prefix") { Description = "Driver ids are <prefix>-<n>.", DefaultValueFactory = _ => "driver" };
+
+var drivers = new Command("drivers", "Simulate drivers' phones: start shifts, follow assignments, report positions, pickups and deliveries.")
+{
+    app, kafka, count, regions, speed, tick, pause, prefix,
+};
+drivers.SetAction((result, cancellationToken) => DriversMode.RunAsync(new DriversSettings(
+    result.GetValue(app)!, result.GetValue(kafka), result.GetValue(count), result.GetValue(regions) ?? [],
+    result.GetValue(speed), result.GetValue(tick), result.GetValue(pause), result.GetValue(prefix)!), cancellationToken));
+
+var root = new RootCommand("FoodOrdering driver mobile-app simulator.") { drivers };
+return await root.Parse(args).InvokeAsync();

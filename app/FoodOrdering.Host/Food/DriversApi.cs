@@ -1,0 +1,191 @@
+using Durable;
+using Durable.Client;
+using Durable.Storage;
+using FoodOrdering.Domain.Delivery;
+using FoodOrdering.Domain.Drivers;
+using FoodOrdering.Domain.Geo;
+using FoodOrdering.Kafka;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace FoodOrdering.Host.Food;
+
+public sealed record StartShift(string? RegionId, double? Lat, double? Lon, double? SpeedMetersPerSecond);
+
+public sealed record JobReport(string? DeliveryId);
+
+public sealed record PositionReport(double? Lat, double? Lon);
+
+public sealed record DriverView(string DriverId, DriverTwinState State, string RunId);
+
+public sealed record RegionView(string Id, string Name, GeoPoint Center, double RadiusMeters, int WaitingDrivers, int PendingDeliveries);
+
+/// <summary>The driver's phone app: shifts, the current assignment, pickup and delivery; positions go through Kafka.</summary>
+public static class DriversApi
+{
+    private static readonly string TwinType = WorkflowNames.Of<DriverTwinWorkflow>();
+
+    public static RouteGroupBuilder MapDriversApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/regions", RegionsAsync).WithTags("Drivers").WithSummary("The delivery regions with their matchers' queues.");
+        var group = app.MapGroup("/api/drivers").WithTags("Drivers");
+        group.MapGet("/", ListAsync).WithSummary("Every driver's twin (state, position, job), optionally of one region.");
+        group.MapGet("/{id}", GetAsync).WithSummary("One driver's twin.");
+        group.MapPost("/{id}/shift", StartShiftAsync).WithSummary("Start a shift: the driver waits for work in a region.");
+        group.MapDelete("/{id}/shift", EndShiftAsync).WithSummary("End the shift.");
+        group.MapGet("/{id}/assignment", AssignmentAsync).WithSummary("The driver's current job (204 when none): the phone polls this.");
+        group.MapPost("/{id}/pickup", PickupAsync).WithSummary("The driver picked the food up at the restaurant.");
+        group.MapPost("/{id}/delivered", DeliveredAsync).WithSummary("The driver handed the food to the customer.");
+        group.MapPost("/{id}/location", LocationAsync).WithSummary("A position, for phones without Kafka: published to \"driver-updates\".");
+        return group;
+    }
+
+    private static async Task<Ok<IReadOnlyList<RegionView>>> RegionsAsync(DurableClient client, CancellationToken cancellationToken)
+    {
+        var views = new List<RegionView>();
+        foreach (var region in Regions.All)
+        {
+            var matcher = await client.DescribeAsync(region.MatcherWorkflowId, cancellationToken: cancellationToken);
+            var state = matcher?.CustomStatus is { } json ? DurableJson.Deserialize<MatcherState>(json) : null;
+            views.Add(new RegionView(region.Id, region.Name, region.Center, region.RadiusMeters, state?.Drivers.Count ?? 0, state?.Pending.Count ?? 0));
+        }
+        return TypedResults.Ok<IReadOnlyList<RegionView>>(views);
+    }
+
+    private static async Task<Ok<IReadOnlyList<DriverView>>> ListAsync(DurableClient client, string? regionId, CancellationToken cancellationToken)
+    {
+        var drivers = new List<DriverView>();
+        string? token = null;
+        do
+        {
+            var page = await client.ListAsync(new WorkflowQuery { Type = TwinType, Status = WorkflowStatus.Running, PageSize = 500, PageToken = token }, cancellationToken);
+            foreach (var item in page.Items)
+            {
+                if (item.CustomStatus is { } json && DurableJson.Deserialize<DriverTwinState>(json) is { } state && (regionId is null || state.RegionId == regionId))
+                {
+                    drivers.Add(new DriverView(state.DriverId, state, item.RunId));
+                }
+            }
+            token = page.NextPageToken;
+        }
+        while (token is not null && drivers.Count < 5_000);
+        return TypedResults.Ok<IReadOnlyList<DriverView>>([.. drivers.OrderBy(d => d.DriverId, StringComparer.Ordinal)]);
+    }
+
+    private static async Task<Results<Ok<DriverView>, ProblemHttpResult>> GetAsync(string id, DurableClient client, CancellationToken cancellationToken) =>
+        await FindAsync(client, id, cancellationToken) is { } driver ? TypedResults.Ok(driver) : NotFound(id);
+
+    private static async Task<Results<Accepted<DriverView>, ProblemHttpResult, ValidationProblem>> StartShiftAsync(
+        string id, StartShift body, DurableClient client, CancellationToken cancellationToken)
+    {
+        if (!DriverIds.IsValid(id))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["id"] = [$"A driver id is {DriverIds.Rule}."] });
+        }
+        var region = body.RegionId is null ? null : Regions.Find(body.RegionId);
+        var errors = new Dictionary<string, string[]>();
+        if (region is null)
+        {
+            errors["regionId"] = [$"Unknown region '{body.RegionId}'. Known: {string.Join(", ", Regions.All.Select(r => r.Id))}."];
+        }
+        GeoPoint? location = body.Lat is { } lat && body.Lon is { } lon ? new GeoPoint(lat, lon) : null;
+        if (location is { IsValid: false } || (body.Lat is null) != (body.Lon is null))
+        {
+            errors["location"] = ["Give both lat (-90..90) and lon (-180..180), or neither."];
+        }
+        if (body.SpeedMetersPerSecond is <= 0 or > 100)
+        {
+            errors["speedMetersPerSecond"] = ["The speed must be above 0 and at most 100 m/s."];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+        if (await FindAsync(client, id, cancellationToken) is { State.State: not DriverState.Idle } busy)
+        {
+            return WrongState(id, busy.State.State, "start a shift", "IDLE");
+        }
+        await client.SignalWithStartAsync<DriverEvent>(TwinType, DriverSignals.WorkflowId(id), DurableJson.Serialize(new DriverTwinState { DriverId = id }),
+            DriverSignals.Event, new ShiftStarted(region!.Id, location, body.SpeedMetersPerSecond), cancellationToken);
+        return TypedResults.Accepted($"/api/drivers/{id}", (await FindAsync(client, id, cancellationToken))!);
+    }
+
+    private static async Task<Results<Accepted, ProblemHttpResult>> EndShiftAsync(string id, DurableClient client, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(client, id, cancellationToken) is null)
+        {
+            return NotFound(id);
+        }
+        await client.SignalAsync<DriverEvent>(DriverSignals.WorkflowId(id), DriverSignals.Event, new ShiftEnded(), cancellationToken);
+        return TypedResults.Accepted($"/api/drivers/{id}");
+    }
+
+    private static async Task<Results<Ok<DeliveryJob>, NoContent, ProblemHttpResult>> AssignmentAsync(string id, DurableClient client, CancellationToken cancellationToken)
+    {
+        var driver = await FindAsync(client, id, cancellationToken);
+        if (driver is null)
+        {
+            return NotFound(id);
+        }
+        return driver.State.Job is { } job ? TypedResults.Ok(job) : TypedResults.NoContent();
+    }
+
+    private static Task<Results<Accepted, ProblemHttpResult, ValidationProblem>> PickupAsync(string id, JobReport body, DurableClient client, CancellationToken cancellationToken) =>
+        ReportJobAsync(id, body, client, "report a pickup", job => !job.PickedUp ? null : "the food was already picked up",
+            deliveryId => new PickedUp(deliveryId), cancellationToken);
+
+    private static Task<Results<Accepted, ProblemHttpResult, ValidationProblem>> DeliveredAsync(string id, JobReport body, DurableClient client, CancellationToken cancellationToken) =>
+        ReportJobAsync(id, body, client, "report a delivery", job => job.PickedUp ? null : "the food has not been picked up yet",
+            deliveryId => new Delivered(deliveryId), cancellationToken);
+
+    private static async Task<Results<Accepted, ProblemHttpResult, ValidationProblem>> ReportJobAsync(string id, JobReport body, DurableClient client, string action,
+        Func<DeliveryJob, string?> refusal, Func<string, DriverEvent> report, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(body.DeliveryId))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["deliveryId"] = ["The delivery id of the current job is required."] });
+        }
+        var driver = await FindAsync(client, id, cancellationToken);
+        if (driver is null)
+        {
+            return NotFound(id);
+        }
+        if (driver.State.State != DriverState.Delivering || driver.State.Job is not { } job)
+        {
+            return WrongState(id, driver.State.State, action, "DELIVERING");
+        }
+        if (job.DeliveryId != body.DeliveryId)
+        {
+            return TypedResults.Problem($"Driver {id} is on job {job.DeliveryId}, not {body.DeliveryId}.", title: "Not this driver's job", statusCode: StatusCodes.Status409Conflict);
+        }
+        if (refusal(job) is { } reason)
+        {
+            return TypedResults.Problem($"Cannot {action} for {job.DeliveryId}: {reason}.", title: "Out of order", statusCode: StatusCodes.Status409Conflict);
+        }
+        await client.SignalAsync(DriverSignals.WorkflowId(id), DriverSignals.Event, report(job.DeliveryId), cancellationToken);
+        return TypedResults.Accepted($"/api/drivers/{id}");
+    }
+
+    private static async Task<Results<Accepted, ValidationProblem>> LocationAsync(string id, PositionReport body, KafkaProducer producer, IOptions<KafkaOptions> kafka, CancellationToken cancellationToken)
+    {
+        if (!DriverIds.IsValid(id) || body.Lat is null || body.Lon is null || !new GeoPoint(body.Lat.Value, body.Lon.Value).IsValid)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["location"] = [$"A valid driver id ({DriverIds.Rule}) and lat/lon are required."] });
+        }
+        await producer.ProduceAsync(kafka.Value.DriverUpdatesTopic, id, DurableJson.Serialize(new { lat = body.Lat, @long = body.Lon }), cancellationToken: cancellationToken);
+        return TypedResults.Accepted($"/api/drivers/{id}");
+    }
+
+    private static async Task<DriverView?> FindAsync(DurableClient client, string id, CancellationToken cancellationToken)
+    {
+        var description = await client.DescribeAsync(DriverSignals.WorkflowId(id), cancellationToken: cancellationToken);
+        return description is { Status: WorkflowStatus.Running, CustomStatus: { } json } ? new DriverView(id, DurableJson.Deserialize<DriverTwinState>(json), description.RunId) : null;
+    }
+
+    private static ProblemHttpResult NotFound(string id) =>
+        TypedResults.Problem($"No driver '{id}' is known; start a shift first.", title: "Driver not found", statusCode: StatusCodes.Status404NotFound);
+
+    private static ProblemHttpResult WrongState(string id, DriverState state, string action, string needed) =>
+        TypedResults.Problem($"Driver {id} is {System.Text.Json.JsonSerializer.Serialize(state).Trim('"')}; to {action} the driver must be {needed}.",
+            title: "Wrong driver state", statusCode: StatusCodes.Status409Conflict);
+}

@@ -1,0 +1,53 @@
+using Durable.Hosting;
+using FoodOrdering.Domain.Delivery;
+using FoodOrdering.Domain.Drivers;
+using FoodOrdering.Domain.Orders;
+using FoodOrdering.Domain.Payments;
+using FoodOrdering.Domain.Restaurants;
+using FoodOrdering.Kafka;
+using Microsoft.Extensions.Options;
+
+namespace FoodOrdering.Host.Food;
+
+public static class FoodOrderingExtensions
+{
+    /// <summary>The food-ordering system: its workflows and activities, Kafka, the payment stub, the kitchens, the live change hub.</summary>
+    public static IHostApplicationBuilder AddFoodOrdering(this IHostApplicationBuilder builder, DurableBuilder durable)
+    {
+        builder.Services.AddOptions<FoodOrderingOptions>().BindConfiguration(FoodOrderingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        durable
+            .AddWorkflow<OrderWorkflow>()
+            .AddWorkflow<DeliveryWorkflow>()
+            .AddWorkflow<DriverTwinWorkflow>()
+            .AddWorkflow<RegionMatcherWorkflow>();
+        builder.Services.AddHttpClient<PaymentActivities>((sp, http) => http.BaseAddress = Options(sp).Payments);
+        builder.Services.AddHttpClient<RestaurantActivities>((sp, http) => http.BaseAddress = Options(sp).PointOfSale);
+        durable.AddActivities<PaymentActivities>().AddActivities<RestaurantActivities>();
+        builder.Services.AddHttpClient(KitchenService.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton(sp => new KitchenCallback(Options(sp).PublicBaseUrl));
+        builder.Services.AddSingleton<RestaurantTokens>();
+        builder.Services.AddSingleton(sp => new PaymentLedger(Path.Combine(Options(sp).DataDirectory, "payments.db"),
+            new PaymentRules { Limit = Options(sp).PaymentLimit, DeclineMarker = Options(sp).DeclineMarker }, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new Kitchen(Path.Combine(Options(sp).DataDirectory, "kitchen.db"), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddHostedService<KitchenService>();
+        builder.Services.AddHostedService<MatcherBootstrap>();
+        builder.Services.AddSingleton<ChangeHub>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ChangeHub>());
+        builder.AddKafka();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapFoodOrderingApi(this IEndpointRouteBuilder app)
+    {
+        app.MapOrdersApi();
+        app.MapDriversApi();
+        app.MapRestaurantsApi();
+        if (app.ServiceProvider.GetRequiredService<IOptions<FoodOrderingOptions>>().Value.HostExternalSystems)
+        {
+            app.MapExternalSystems();
+        }
+        return app;
+    }
+
+    private static FoodOrderingOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<FoodOrderingOptions>>().Value;
+}

@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FoodOrdering.Host.Food;
+
+/// <summary>Configuration section "FoodOrdering".</summary>
+public sealed class FoodOrderingOptions
+{
+    public const string SectionName = "FoodOrdering";
+
+    /// <summary>Where this app is reachable by the restaurants' callbacks (and the external stubs it hosts).</summary>
+    [Required]
+    public Uri PublicBaseUrl { get; set; } = new("http://localhost:3000/");
+
+    /// <summary>The payment provider; the stub served by this host under /payments-provider/ by default.</summary>
+    public Uri? PaymentsBaseUrl { get; set; }
+
+    /// <summary>The restaurants' point-of-sale system; the simulator served by this host under /pos/ by default.</summary>
+    public Uri? PointOfSaleBaseUrl { get; set; }
+
+    /// <summary>Folder of the payment ledger and the kitchen's files.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Bearer token per restaurant id for the "prepared" callback; a random one is made for each restaurant left out.</summary>
+    public Dictionary<string, string> RestaurantTokens { get; set; } = [];
+
+    /// <summary>Charges above this are declined by the payment stub.</summary>
+    [Range(0, 1_000_000)]
+    public decimal PaymentLimit { get; set; } = 1_000m;
+
+    /// <summary>Orders whose id contains this are declined by the payment stub (empty: never).</summary>
+    public string DeclineMarker { get; set; } = "decline";
+
+    /// <summary>Serve the simulated external systems (payment provider, point of sale) from this host.</summary>
+    public bool HostExternalSystems { get; set; } = true;
+
+    public Uri Payments => PaymentsBaseUrl ?? new Uri(PublicBaseUrl, "payments-provider/");
+
+    public Uri PointOfSale => PointOfSaleBaseUrl ?? new Uri(PublicBaseUrl, "pos/");
+}
