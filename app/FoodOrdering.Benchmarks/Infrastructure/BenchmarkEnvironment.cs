@@ -35,13 +35,23 @@ public sealed record BenchmarkEnvironment(
 
     public BenchmarkEnvironment Finish() => this with { LoadAfter = LoadAverage(), Duration = DateTimeOffset.Now - StartedAt };
 
-    /// <summary>The 1, 5 and 15 minute load averages, as uptime shows them.</summary>
+    /// <summary>
+    /// The 1, 5 and 15 minute load averages as uptime shows them, and the share of the last minute in which
+    /// some runnable task waited for a CPU (Linux pressure stall information): how busy the shared machine was.
+    /// </summary>
     public static string LoadAverage()
     {
         try
         {
             var fields = File.ReadAllText("/proc/loadavg").Split(' ');
-            return $"{fields[0]}, {fields[1]}, {fields[2]}";
+            var load = $"{fields[0]}, {fields[1]}, {fields[2]}";
+            if (File.Exists("/proc/pressure/cpu"))
+            {
+                var some = File.ReadLines("/proc/pressure/cpu").First().Split(' ');
+                var avg60 = some.FirstOrDefault(f => f.StartsWith("avg60=", StringComparison.Ordinal))?["avg60=".Length..];
+                load += $" (CPU pressure {avg60}% over 60 s)";
+            }
+            return load;
         }
         catch (IOException)
         {
