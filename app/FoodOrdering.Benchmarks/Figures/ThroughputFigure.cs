@@ -45,7 +45,7 @@ public sealed class ThroughputFigure : IFigure
             Notes =
             [
                 $"{count:N0} workflows in {elapsed.TotalSeconds:N2} s (all start calls returned after {allStarted.TotalSeconds:N2} s); engine default options (MaxConcurrentWorkflowTasks {engine.Options.MaxConcurrentWorkflowTasks}, MaxConcurrentActivities {engine.Options.MaxConcurrentActivities}).",
-                $"{writes:N0} committed writes = state transitions ({(double)writes / count:N1} per workflow) in {batches:N0} transactions ({(double)writes / Math.Max(1, batches):N1} writes per group commit): {writesPerSecond:N0} transitions/s, {batches / elapsed.TotalSeconds:N0} commits/s.",
+                $"{writes:N0} committed writes = state transitions ({(double)writes / count:N1} per workflow) in {batches:N0} transactions ({(double)writes / Math.Max(1, batches):N1} writes per group commit): {writesPerSecond:N0} transitions/s, {batches / elapsed.TotalSeconds:N0} commits/s; store files afterwards: {engine.StoreFiles}.",
             ],
         };
     }

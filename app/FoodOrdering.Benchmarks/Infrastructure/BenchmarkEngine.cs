@@ -31,6 +31,17 @@ public sealed class BenchmarkEngine : IAsyncDisposable
     public (long Batches, long Writes) CommitStatistics =>
         Engine.Store is SqliteWorkflowStore sqlite ? sqlite.CommitStatistics : (0, 0);
 
+    /// <summary>Sizes of the database file and its write-ahead log, as they stand.</summary>
+    public string StoreFiles
+    {
+        get
+        {
+            var db = Path.Combine(Folder, "durable.db");
+            static double Megabytes(string path) => File.Exists(path) ? new FileInfo(path).Length / (1024.0 * 1024) : 0;
+            return $"database {Megabytes(db):N1} MB, WAL {Megabytes(db + "-wal"):N1} MB";
+        }
+    }
+
     public static async Task<BenchmarkEngine> StartAsync(string folder, Action<DurableBuilder> register, Action<IServiceCollection>? services = null)
     {
         Directory.CreateDirectory(folder);

@@ -15,24 +15,26 @@ public sealed class ChangeCounter : IAsyncDisposable
     private readonly Task _watch;
     private readonly Func<WorkflowChange, bool> _counts;
     private readonly string _idPrefix;
+    private readonly Action? _onCounted;
     private int _count;
     private string? _failure;
 
-    private ChangeCounter(DurableClient client, long afterSequence, string idPrefix, Func<WorkflowChange, bool> counts)
+    private ChangeCounter(DurableClient client, long afterSequence, string idPrefix, Func<WorkflowChange, bool> counts, Action? onCounted)
     {
         _idPrefix = idPrefix;
         _counts = counts;
+        _onCounted = onCounted;
         _watch = Task.Run(() => WatchAsync(client, afterSequence));
     }
 
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>Starts counting changes committed from now on, for workflow ids starting with <paramref name="idPrefix"/>.</summary>
-    public static async Task<ChangeCounter> StartAsync(BenchmarkEngine engine, string idPrefix, Func<WorkflowChange, bool> counts)
+    public static async Task<ChangeCounter> StartAsync(BenchmarkEngine engine, string idPrefix, Func<WorkflowChange, bool> counts, Action? onCounted = null)
     {
         await engine.Engine.EnsureInitializedAsync();
         var position = await engine.Engine.Store.GetLastChangeSequenceAsync(CancellationToken.None);
-        return new ChangeCounter(engine.Client, position, idPrefix, counts);
+        return new ChangeCounter(engine.Client, position, idPrefix, counts, onCounted);
     }
 
     public static bool IsCompleted(WorkflowChange change) =>
@@ -55,6 +57,7 @@ public sealed class ChangeCounter : IAsyncDisposable
                 else if (_counts(change))
                 {
                     Interlocked.Increment(ref _count);
+                    _onCounted?.Invoke();
                 }
             }
         }
