@@ -1,0 +1,55 @@
+using System.CommandLine;
+using FoodOrdering.Benchmarks.Figures;
+using FoodOrdering.Benchmarks.Infrastructure;
+
+namespace FoodOrdering.Benchmarks;
+
+/// <summary>The command line: which figures, how big, where the markdown goes.</summary>
+public static class BenchmarkCommand
+{
+    public static RootCommand Create()
+    {
+        var only = new Option<string[]>("--only")
+        {
+            Description = $"Run only these figures (space or comma separated): {string.Join(", ", BenchmarkRunner.FigureNames)}.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        only.Validators.Add(result =>
+        {
+            var unknown = Split(result.GetValueOrDefault<string[]>()).Except(BenchmarkRunner.FigureNames).ToList();
+            if (unknown.Count > 0)
+            {
+                result.AddError($"Unknown figure(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", BenchmarkRunner.FigureNames)}.");
+            }
+        });
+        var quick = new Option<bool>("--quick")
+        {
+            Description = "Smaller counts for a smoke run (2,000 workflows, 5,000 sleeping, ...); the numbers are indicative only.",
+        };
+        var output = new Option<FileInfo>("--output")
+        {
+            Description = "Where to write the results as markdown.",
+            DefaultValueFactory = _ => new FileInfo("benchmark-results.md"),
+        };
+        var command = new RootCommand("Benchmarks the Durable workflow engine against raw SQLite on this machine: throughput, activity latency, replay time and memory.")
+        {
+            only, quick, output,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = parse.GetValue(quick) ? BenchmarkSettings.Quick : BenchmarkSettings.Full;
+            var report = await new BenchmarkRunner(settings, new Progress(Console.Out)).RunAsync([.. Split(parse.GetValue(only))]);
+            var file = parse.GetValue(output)!;
+            await File.WriteAllTextAsync(file.FullName, report.Markdown(), cancellationToken);
+            Console.WriteLine();
+            Console.WriteLine(report.Table());
+            Console.WriteLine($"Load average before: {report.Environment.LoadBefore}; after: {report.Environment.LoadAfter} ({report.Environment.Cores} cores).");
+            Console.WriteLine($"Written to {file.FullName}");
+            return report.AllSucceeded ? 0 : 1;
+        });
+        return command;
+    }
+
+    private static IEnumerable<string> Split(string[]? values) =>
+        (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct();
+}

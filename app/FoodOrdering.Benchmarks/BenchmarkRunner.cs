@@ -1,0 +1,64 @@
+using FoodOrdering.Benchmarks.Figures;
+using FoodOrdering.Benchmarks.Infrastructure;
+
+namespace FoodOrdering.Benchmarks;
+
+/// <summary>Runs the chosen figures on one temporary folder (one file system) and collects their rows.</summary>
+public sealed class BenchmarkRunner(BenchmarkSettings settings, Progress progress)
+{
+    /// <summary>All figures in table order.</summary>
+    public static IReadOnlyList<IFigure> AllFigures { get; } =
+        [new RawSqliteFigure(), new ThroughputFigure(), new LatencyFigure(), new ReplayFigure(), new SleepingMemoryFigure()];
+
+    public static IReadOnlyList<string> FigureNames { get; } = [.. AllFigures.Select(f => f.Name)];
+
+    public async Task<BenchmarkReport> RunAsync(IReadOnlyCollection<string> only)
+    {
+        var selected = only.Count == 0 ? AllFigures : [.. AllFigures.Where(f => only.Contains(f.Name))];
+        // Throughput and latency are stated against the raw baseline, so it runs with them.
+        if (selected.Any(f => f.Name is ThroughputFigure.FigureName or LatencyFigure.FigureName) && selected.All(f => f.Name != RawSqliteFigure.FigureName))
+        {
+            selected = [AllFigures[0], .. selected];
+        }
+        // Memory first, in a process with nothing else behind it yet; then the baseline right before the engine figures it scales.
+        var order = selected.OrderBy(f => f.Name == SleepingMemoryFigure.FigureName ? 0 : 1).ToList();
+
+        var workFolder = Path.Combine(Path.GetTempPath(), "durable-benchmark", Guid.NewGuid().ToString("N"));
+        var environment = BenchmarkEnvironment.Capture(workFolder, settings);
+        progress.Line($"Work folder {workFolder} ({environment.FileSystem}); load average {environment.LoadBefore}");
+        var context = new BenchmarkContext(settings, progress, workFolder);
+        var results = new Dictionary<IFigure, FigureResult>();
+        try
+        {
+            foreach (var figure in order)
+            {
+                try
+                {
+                    results[figure] = await figure.RunAsync(context);
+                }
+                catch (Exception ex)
+                {
+                    progress.Line($"[{figure.Name}] FAILED: {ex}");
+                    results[figure] = FigureResult.Failed(figure, ex);
+                }
+            }
+        }
+        finally
+        {
+            TryDelete(workFolder);
+        }
+        return new BenchmarkReport(environment.Finish(), [.. selected.Select(f => results[f])]);
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+    }
+}

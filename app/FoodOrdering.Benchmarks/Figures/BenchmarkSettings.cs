@@ -1,0 +1,19 @@
+namespace FoodOrdering.Benchmarks.Figures;
+
+/// <summary>How much work each figure does.</summary>
+public sealed record BenchmarkSettings(
+    int RawCommits,
+    int Workflows,
+    int LatencySteps,
+    int ReplayEvents,
+    int SleepingWorkflows,
+    int ReplayRuns)
+{
+    public static readonly BenchmarkSettings Full = new(RawCommits: 20_000, Workflows: 20_000, LatencySteps: 2_000, ReplayEvents: 10_000, SleepingWorkflows: 100_000, ReplayRuns: 15);
+
+    /// <summary>A smoke run of a minute or so: the numbers are indicative only.</summary>
+    public static readonly BenchmarkSettings Quick = new(RawCommits: 5_000, Workflows: 2_000, LatencySteps: 500, ReplayEvents: 3_000, SleepingWorkflows: 5_000, ReplayRuns: 7);
+
+    /// <summary>Proves the figures work (tests); the numbers mean nothing.</summary>
+    public static readonly BenchmarkSettings Tiny = new(RawCommits: 200, Workflows: 20, LatencySteps: 10, ReplayEvents: 60, SleepingWorkflows: 30, ReplayRuns: 2);
+}
