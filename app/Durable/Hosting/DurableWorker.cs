@@ -264,10 +264,15 @@ public sealed partial class DurableWorker : BackgroundService
             }
             if (instance is null)
             {
-                DurableTelemetry.CacheMisses.Add(1);
+                if (task.NextEventId > 1)
+                {
+                    DurableTelemetry.CacheMisses.Add(1);
+                }
                 instance = new WorkflowInstance(definition, task.WorkflowId, task.RunId, _loggerFactory.CreateLogger(definition.WorkflowType));
-                var history = await Store.LoadHistoryAsync(task.RunId, CancellationToken.None);
-                instance.Replay(history);
+                if (task.NextEventId > 1)
+                {
+                    instance.Replay(await Store.LoadHistoryAsync(task.RunId, CancellationToken.None));
+                }
                 if (instance.NextEventId != task.NextEventId)
                 {
                     throw new StaleHistoryException(task.RunId);

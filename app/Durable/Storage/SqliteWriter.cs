@@ -69,16 +69,16 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 var scope = new WriteScope(this, tx, effects);
                 foreach (var write in batch)
                 {
-                    Exec("SAVEPOINT w");
+                    Command("SAVEPOINT w", tx).ExecuteNonQuery();
                     try
                     {
                         write.Execute(scope);
-                        Exec("RELEASE w");
+                        Command("RELEASE w", tx).ExecuteNonQuery();
                     }
                     catch (Exception ex)
                     {
-                        Exec("ROLLBACK TO w");
-                        Exec("RELEASE w");
+                        Command("ROLLBACK TO w", tx).ExecuteNonQuery();
+                        Command("RELEASE w", tx).ExecuteNonQuery();
                         write.Fail(ex);
                     }
                 }
