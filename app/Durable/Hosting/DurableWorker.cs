@@ -232,7 +232,7 @@ public sealed partial class DurableWorker : BackgroundService
         var workflows = await Store.ClaimWorkflowTasksAsync(1, now, cancellationToken);
         foreach (var task in workflows)
         {
-            Store.ReleaseWorkflowTask(task.RunId);
+            Store.ReleaseWorkflowTask(task.RunId, retry: true);
         }
         if (workflows.Count > 0)
         {
@@ -253,6 +253,7 @@ public sealed partial class DurableWorker : BackgroundService
     {
         var started = Stopwatch.GetTimestamp();
         WorkflowInstance? instance = null;
+        var settled = false;
         try
         {
             var definition = _engine.Registry.FindWorkflow(task.Type)
@@ -309,6 +310,7 @@ public sealed partial class DurableWorker : BackgroundService
                 Error = result.Error,
                 NextRunId = nextRunId,
             }, CancellationToken.None);
+            settled = true;
             DurableTelemetry.Activations.Add(1);
             if (result.Completion == CommitCompletion.None)
             {
@@ -324,6 +326,7 @@ public sealed partial class DurableWorker : BackgroundService
         {
             // Terminated or advanced elsewhere meanwhile: the next claim starts from the store's truth.
             LogStale(task.WorkflowId, task.RunId);
+            settled = true;
         }
         catch (Exception ex)
         {
@@ -334,6 +337,7 @@ public sealed partial class DurableWorker : BackgroundService
             try
             {
                 await Store.MarkStuckAsync(task.RunId, $"{ex.GetType().Name}: {ex.Message}", _engine.Time.GetUtcNow() + delay, CancellationToken.None);
+                settled = true;
             }
             catch (Exception markError)
             {
@@ -343,7 +347,7 @@ public sealed partial class DurableWorker : BackgroundService
         finally
         {
             DurableTelemetry.ActivationDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            Store.ReleaseWorkflowTask(task.RunId);
+            Store.ReleaseWorkflowTask(task.RunId, retry: !settled);
             Interlocked.Decrement(ref _workflowTasks);
             Release(_workflowWake);
         }

@@ -37,8 +37,8 @@ public interface IWorkflowStore : IAsyncDisposable
     /// <summary>Parks a run whose code threw a bug or broke determinism; it is retried after <paramref name="retryAt"/>.</summary>
     Task MarkStuckAsync(string runId, string error, DateTimeOffset retryAt, CancellationToken cancellationToken);
 
-    /// <summary>Gives a claimed workflow task back without committing.</summary>
-    void ReleaseWorkflowTask(string runId);
+    /// <summary>Ends a claim. <paramref name="retry"/>: nothing was committed or parked, so the run's inputs are still due.</summary>
+    void ReleaseWorkflowTask(string runId, bool retry);
 
     Task<IReadOnlyList<ActivityTask>> ClaimActivityTasksAsync(int max, DateTimeOffset now, CancellationToken cancellationToken);
 

@@ -224,21 +224,41 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
                 }
                 if (inbox.Count == 0)
                 {
+                    // Queued by a commit after this claim's clock was read, or a stale entry: look again when its first input is due.
                     _queues.ReleaseRun(run);
+                    await using var earliest = connection.CreateCommand();
+                    earliest.CommandText = "SELECT MIN(visible_at) FROM inbox WHERE run_id = $run";
+                    earliest.Parameters.AddWithValue("$run", run);
+                    if (await earliest.ExecuteScalarAsync(cancellationToken) is long due)
+                    {
+                        _queues.AddRun(run, Math.Max(due, nowMs + 1), nowMs);
+                    }
                     continue;
                 }
                 tasks.Add(new WorkflowTask(workflowId, run, type, next, inbox, span, stuckAttempts));
             }
             catch
             {
-                _queues.ReleaseRun(run);
+                // Nothing claimed here reaches a worker: every lease goes back, every run stays due.
+                foreach (var leased in runs)
+                {
+                    ReleaseWorkflowTask(leased, retry: true);
+                }
                 throw;
             }
         }
         return tasks;
     }
 
-    public void ReleaseWorkflowTask(string runId) => _queues.ReleaseRun(runId);
+    public void ReleaseWorkflowTask(string runId, bool retry)
+    {
+        _queues.ReleaseRun(runId);
+        if (retry)
+        {
+            var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            _queues.AddRun(runId, nowMs, nowMs);
+        }
+    }
 
     public async Task<IReadOnlyList<HistoryEvent>> LoadHistoryAsync(string runId, CancellationToken cancellationToken)
     {
@@ -285,6 +305,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         }
         var tasks = new List<ActivityTask>(ids.Count);
         var found = new HashSet<long>();
+        var read = false;
         try
         {
             await using var connection = await OpenReadAsync(cancellationToken);
@@ -298,6 +319,10 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
             {
                 if (reader.GetInt64(10) > nowMs)
                 {
+                    // Rescheduled, or queued after this claim's clock was read: look again when it is due.
+                    _queues.ReleaseActivity(reader.GetInt64(0));
+                    _queues.AddActivity(reader.GetInt64(0), reader.GetInt64(10), nowMs);
+                    found.Add(reader.GetInt64(0));
                     continue;
                 }
                 found.Add(reader.GetInt64(0));
@@ -306,14 +331,21 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
                     JsonSerializer.Deserialize(reader.GetString(7), DurableJsonContext.Default.ActivityOptions)!,
                     reader.IsDBNull(8) ? null : reader.GetString(8), FromMs(reader.GetInt64(9))));
             }
+            read = true;
         }
         finally
         {
             foreach (var id in ids)
             {
-                if (!found.Contains(id))
+                if (!read)
                 {
-                    // Cancelled, completed or rescheduled meanwhile.
+                    // The read failed: nothing reaches a worker, everything stays due.
+                    _queues.ReleaseActivity(id);
+                    RequeueActivity(id);
+                }
+                else if (!found.Contains(id))
+                {
+                    // Cancelled or completed meanwhile.
                     _queues.ReleaseActivity(id);
                 }
             }
@@ -336,6 +368,11 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
                 return 0;
             });
         }
+        catch
+        {
+            RequeueActivity(task.Id);
+            throw;
+        }
         finally
         {
             _queues.ReleaseActivity(task.Id);
@@ -355,10 +392,21 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
                 return 0;
             });
         }
+        catch
+        {
+            RequeueActivity(task.Id);
+            throw;
+        }
         finally
         {
             _queues.ReleaseActivity(task.Id);
         }
+    }
+
+    private void RequeueActivity(long id)
+    {
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        _queues.AddActivity(id, nowMs + 1000, nowMs);
     }
 
     public Task<DateTimeOffset?> GetNextDueTimeAsync(DateTimeOffset now, CancellationToken cancellationToken)
