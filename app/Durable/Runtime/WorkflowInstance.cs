@@ -323,6 +323,12 @@ internal sealed class WorkflowInstance
     private Task StartTimer(DateTimeOffset fireAt, Action? onFired, out int seq, CancellationToken token)
     {
         var sequence = seq = _nextSequence++;
+        // Stores keep due times in whole milliseconds (truncated); round up so a timer never fires before its time.
+        var belowMs = fireAt.UtcTicks % TimeSpan.TicksPerMillisecond;
+        if (belowMs != 0)
+        {
+            fireAt = fireAt.AddTicks(TimeSpan.TicksPerMillisecond - belowMs);
+        }
         AddCommand(new HistoryEvent { Type = HistoryEventType.TimerStarted, Sequence = sequence, Options = fireAt.ToString("O", CultureInfo.InvariantCulture) });
         var tcs = new TaskCompletionSource();
         CancellationTokenRegistration registration = default;
