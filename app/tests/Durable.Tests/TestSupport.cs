@@ -182,4 +182,12 @@ public sealed class ActivityGate
     public void Open() => _open.TrySetResult();
 
     public Task WaitEnteredAsync() => _entered.Task.WaitAsync(Wait.HangGuard);
+
+    /// <summary>Opens the gate when disposed, so a failing test does not leave an activity for shutdown to wait on.</summary>
+    public IDisposable OpenOnExit() => new Opener(this);
+
+    private sealed class Opener(ActivityGate gate) : IDisposable
+    {
+        public void Dispose() => gate.Open();
+    }
 }
