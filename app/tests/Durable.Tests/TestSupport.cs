@@ -91,7 +91,20 @@ internal static class Wait
     }
 
     public static Task<IReadOnlyList<HistoryEvent>> ForHistoryAsync(DurableTestEnvironment env, string workflowId, Func<IReadOnlyList<HistoryEvent>, bool> done, string what) =>
-        UntilAsync(env, () => env.Client.GetHistoryAsync(workflowId), done, $"the history of '{workflowId}' to have {what}");
+        UntilAsync(env, () => HistoryOrEmptyAsync(env, workflowId), done, $"the history of '{workflowId}' to have {what}");
+
+    private static async Task<IReadOnlyList<HistoryEvent>> HistoryOrEmptyAsync(DurableTestEnvironment env, string workflowId)
+    {
+        try
+        {
+            return await env.Client.GetHistoryAsync(workflowId);
+        }
+        catch (WorkflowNotFoundException)
+        {
+            // Not started yet (a child, say): keep waiting.
+            return [];
+        }
+    }
 
     public static Task<IReadOnlyList<HistoryEvent>> ForEventAsync(DurableTestEnvironment env, string workflowId, HistoryEventType type, int count = 1) =>
         ForHistoryAsync(env, workflowId, h => h.Count(e => e.Type == type) >= count, $"{count} x {type}");
