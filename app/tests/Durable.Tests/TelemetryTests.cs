@@ -22,7 +22,9 @@ public sealed class TelemetryTests
         Assert.Equal("ab", await Wait.ForResultAsync<string>(env, "traced-1"));
 
         var start = spans.Single($"StartWorkflow:{nameof(TracedWorkflow)}", "traced-1");
-        var trace = spans.InTrace(start.TraceId);
+        // The close is committed (and visible to the client) just before its span is emitted.
+        var trace = await Wait.UntilAsync(env, () => Task.FromResult(spans.InTrace(start.TraceId)),
+            t => t.Any(s => s.DisplayName.StartsWith("CompleteWorkflow:", StringComparison.Ordinal)), "the CompleteWorkflow span");
         Assert.Single(trace, s => s.DisplayName == $"RunWorkflow:{nameof(TracedWorkflow)}");
         Assert.Equal(2, trace.Count(s => s.DisplayName == "RunActivity:EchoActivities.Echo"));
         Assert.Single(trace, s => s.DisplayName == $"CompleteWorkflow:{nameof(TracedWorkflow)}");
