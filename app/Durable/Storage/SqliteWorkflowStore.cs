@@ -171,7 +171,8 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
             var inbox = new List<InboxItem>();
             await using (var cmd = connection.CreateCommand())
             {
-                cmd.CommandText = "SELECT id, body FROM inbox WHERE run_id = $run AND visible_at <= $now ORDER BY id";
+                // Chronological: a timer's row is inserted when it starts, long before it fires.
+                cmd.CommandText = "SELECT id, body FROM inbox WHERE run_id = $run AND visible_at <= $now ORDER BY visible_at, id";
                 cmd.Parameters.AddWithValue("$run", c.RunId);
                 cmd.Parameters.AddWithValue("$now", nowMs);
                 await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
