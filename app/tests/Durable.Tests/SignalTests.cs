@@ -1,4 +1,6 @@
+using Durable.Testing;
 using Durable.Tests.Workflows;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Durable.Tests;
 
@@ -104,6 +106,39 @@ public sealed class SignalTests
         var timer = Assert.Single(history.OfType(HistoryEventType.TimerStarted)).Sequence;
         Assert.Equal(timer, Assert.Single(history.OfType(HistoryEventType.TimerCanceled)).Sequence);
         Assert.Empty(history.OfType(HistoryEventType.TimerFired));
+    }
+
+    [Fact]
+    public async Task WaitForSignalAsync_SignalArrivedBeforeTimeoutButWorkerLate_SignalWins()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "durable-tests", Guid.NewGuid().ToString("N"), "durable.db");
+        void Register(Hosting.DurableBuilder b) => b.AddWorkflow<SignalTimeoutWorkflow>();
+        try
+        {
+            await using (var env = await DurableTestEnvironment.StartAsync(Register, timeSkipping: false, storePath: path))
+            {
+                await env.Client.StartAsync<SignalTimeoutWorkflow, TimeSpan, string>("late-worker", TimeSpan.FromHours(1));
+                await Wait.ForEventAsync(env, "late-worker", HistoryEventType.TimerStarted);
+            }
+            // The reply comes in time, while no worker runs (a client-only process, or a worker that is down or behind).
+            await using (var clientOnly = await DurableTestEnvironment.StartAsync(Register, timeSkipping: false, options: o => o.WorkerEnabled = false, storePath: path))
+            {
+                await clientOnly.Client.SignalAsync("late-worker", SignalTimeoutWorkflow.Reply, "in time");
+            }
+            // The worker comes back two hours later: the reply and the expired timeout are both waiting.
+            var late = new SkippingTimeProvider();
+            late.Advance(TimeSpan.FromHours(2));
+            await using (var env = await DurableTestEnvironment.StartAsync(Register, timeSkipping: false, services: s => s.AddSingleton<TimeProvider>(late), storePath: path))
+            {
+                Assert.Equal("reply:in time", await Wait.ForResultAsync<string>(env, "late-worker"));
+                var history = await env.Client.GetHistoryAsync("late-worker");
+                Assert.True(history.IndexOf(HistoryEventType.SignalReceived) < history.IndexOf(HistoryEventType.TimerFired));
+            }
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
     }
 
     [Fact]
