@@ -404,9 +404,9 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         }
         if (query.IdPrefix is { Length: > 0 } prefix)
         {
-            where.Add("workflow_id >= $p1 AND workflow_id < $p2");
+            // Not a range ending at prefix + U+FFFF: SQLite compares UTF-8 bytes, so ids with characters above U+FFFF fell outside it.
+            where.Add("substr(workflow_id, 1, length($p1)) = $p1");
             cmd.Parameters.AddWithValue("$p1", prefix);
-            cmd.Parameters.AddWithValue("$p2", prefix + "\uffff");
         }
         if (query.CreatedAfter is { } after)
         {
