@@ -197,6 +197,23 @@ public sealed class ClientTests
     }
 
     [Fact]
+    public async Task ListAsync_IdPrefixFollowedByAnyCharacter_MatchesEveryIdWithThatPrefix()
+    {
+        await using var env = await StartAsync();
+        string[] ids = ["intl-é", "intl-\uffff", "intl-😀", "intl-~"];
+        foreach (var id in ids)
+        {
+            await env.Client.StartAsync<QuickWorkflow, string, string>(id, QuickMode.Wait);
+        }
+        await env.Client.StartAsync<QuickWorkflow, string, string>("intl", QuickMode.Wait);
+        await env.Client.StartAsync<QuickWorkflow, string, string>("intl_", QuickMode.Wait);
+
+        var page = await env.Client.ListAsync(new WorkflowQuery { IdPrefix = "intl-" });
+
+        Assert.Equal(ids.Order(StringComparer.Ordinal), page.Items.Select(i => i.WorkflowId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task ListAsync_FilterByCreationTime_ReturnsRunsCreatedInWindow()
     {
         await using var env = await StartAsync();
