@@ -242,6 +242,11 @@ internal sealed class WorkflowInstance
                 completion = CommitCompletion.ContinuedAsNew;
                 result = can.InputJson;
                 return new HistoryEvent { Type = HistoryEventType.WorkflowContinuedAsNew, Payload = result };
+            // A child cancelled because this workflow was cancelled surfaces as its failure; like a cancelled
+            // timer, activity or signal wait, letting it escape ends the workflow cancelled, not failed.
+            case ChildWorkflowFailedException { Error.Type: nameof(WorkflowStatus.Canceled) } when CancelRequested:
+                completion = CommitCompletion.Canceled;
+                return new HistoryEvent { Type = HistoryEventType.WorkflowCanceled };
             case DurableFailureException failure:
                 completion = CommitCompletion.Failed;
                 error = ErrorInfo.From(failure);
