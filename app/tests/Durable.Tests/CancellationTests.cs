@@ -76,6 +76,26 @@ public sealed class CancellationTests
     }
 
     [Fact]
+    public async Task CancelAsync_WaitingOnChild_ChildCanceledAndParentEndsCanceled()
+    {
+        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<ChildWaiterWorkflow>().AddWorkflow<AwaitSignalWorkflow>());
+
+        await env.Client.StartAsync<ChildWaiterWorkflow, string, string>("cancel-parent", "x");
+        await Wait.ForEventAsync(env, "cancel-parent-child", HistoryEventType.WorkflowStarted);
+        Assert.True(await env.Client.CancelAsync("cancel-parent"));
+        var ex = await Assert.ThrowsAsync<WorkflowFailedException>(() => Wait.ForResultAsync<string>(env, "cancel-parent"));
+
+        Assert.Equal(WorkflowStatus.Canceled, ex.Status);
+        Assert.Equal(WorkflowStatus.Canceled, (await env.Client.DescribeAsync("cancel-parent-child"))!.Status);
+        var history = await env.Client.GetHistoryAsync("cancel-parent");
+        var child = Assert.Single(history.OfType(HistoryEventType.ChildWorkflowStarted)).Sequence;
+        Assert.True(history.IndexOf(HistoryEventType.ChildWorkflowCancelRequested, child) > history.IndexOf(HistoryEventType.CancelRequested));
+        Assert.Equal(nameof(WorkflowStatus.Canceled), Assert.Single(history.OfType(HistoryEventType.ChildWorkflowFailed)).Error!.Type);
+        Assert.Equal(HistoryEventType.WorkflowCanceled, history[^1].Type);
+        Assert.Equal(HistoryEventType.WorkflowCanceled, (await env.Client.GetHistoryAsync("cancel-parent-child"))[^1].Type);
+    }
+
+    [Fact]
     public async Task CancelAsync_WorkflowNotRunning_ReturnsFalse()
     {
         await using var env = await StartAsync(new AttemptLog());
