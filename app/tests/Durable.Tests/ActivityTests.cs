@@ -13,7 +13,7 @@ public sealed class ActivityTests
         var result = await Wait.ForResultAsync<string>(env, "echo-1");
 
         Assert.Equal("hello", result);
-        var history = await env.Client.GetHistoryAsync("echo-1");
+        var history = await Wait.ReplaysAsync<EchoWorkflow>(env, "echo-1");
         Assert.Equal(
             [
                 HistoryEventType.ActivationStarted, HistoryEventType.WorkflowStarted, HistoryEventType.ActivityScheduled,
@@ -41,7 +41,7 @@ public sealed class ActivityTests
         Assert.Equal([1, 2, 3], log.Attempts.Select(a => a.Attempt));
         // Temporal's default policy: 1 s before the second attempt, 2 s before the third (skipped over, but on the workflow's clock).
         Assert.True(result.FinishedAt - result.StartedAt >= TimeSpan.FromSeconds(3), $"{result.FinishedAt - result.StartedAt}");
-        var history = await env.Client.GetHistoryAsync("flaky-1");
+        var history = await Wait.ReplaysAsync<ActivityScenarioWorkflow>(env, "flaky-1");
         var scheduled = Assert.Single(history.OfType(HistoryEventType.ActivityScheduled));
         var completed = Assert.Single(history.OfType(HistoryEventType.ActivityCompleted));
         Assert.Empty(history.OfType(HistoryEventType.ActivityFailed));
@@ -62,7 +62,7 @@ public sealed class ActivityTests
         Assert.Equal(typeof(InvalidOperationException).FullName, result.ErrorType);
         Assert.Contains("boom (attempt 3)", result.ErrorMessage, StringComparison.Ordinal);
         Assert.Equal(3, log.AttemptsOf(nameof(FlakyActivities.AlwaysFailAsync)));
-        var history = await env.Client.GetHistoryAsync("exhausted-1");
+        var history = await Wait.ReplaysAsync<ActivityScenarioWorkflow>(env, "exhausted-1");
         var failed = Assert.Single(history.OfType(HistoryEventType.ActivityFailed));
         Assert.Equal(result.FailedSequence, failed.Sequence);
         Assert.Equal(typeof(InvalidOperationException).FullName, failed.Error!.Type);
@@ -81,7 +81,7 @@ public sealed class ActivityTests
 
         Assert.Equal(typeof(InvalidOperationException).FullName, result.ErrorType);
         Assert.Equal(1, log.AttemptsOf(nameof(FlakyActivities.AlwaysFailAsync)));
-        var history = await env.Client.GetHistoryAsync("non-retryable-1");
+        var history = await Wait.ReplaysAsync<ActivityScenarioWorkflow>(env, "non-retryable-1");
         Assert.Equal(typeof(InvalidOperationException).FullName, Assert.Single(history.OfType(HistoryEventType.ActivityFailed)).Error!.Type);
     }
 
@@ -98,7 +98,7 @@ public sealed class ActivityTests
         Assert.Equal("CardDeclined", result.ErrorType);
         Assert.Equal("card declined", result.ErrorMessage);
         Assert.Equal(1, log.AttemptsOf(nameof(FlakyActivities.DeclineAsync)));
-        var history = await env.Client.GetHistoryAsync("declined-1");
+        var history = await Wait.ReplaysAsync<ActivityScenarioWorkflow>(env, "declined-1");
         var error = Assert.Single(history.OfType(HistoryEventType.ActivityFailed)).Error!;
         Assert.Equal("CardDeclined", error.Type);
         Assert.True(error.NonRetryable);
@@ -116,7 +116,7 @@ public sealed class ActivityTests
 
         Assert.Equal("finished on attempt 2", result.Value);
         Assert.Equal(2, log.AttemptsOf(nameof(FlakyActivities.HangAsync)));
-        var history = await env.Client.GetHistoryAsync("timeout-retry-1");
+        var history = await Wait.ReplaysAsync<ActivityScenarioWorkflow>(env, "timeout-retry-1");
         Assert.Single(history.OfType(HistoryEventType.ActivityCompleted));
         Assert.Empty(history.OfType(HistoryEventType.ActivityFailed));
     }
@@ -133,7 +133,7 @@ public sealed class ActivityTests
 
         Assert.Equal("StartToCloseTimeout", result.ErrorType);
         Assert.Equal(1, log.AttemptsOf(nameof(FlakyActivities.HangAsync)));
-        var history = await env.Client.GetHistoryAsync("timeout-1");
+        var history = await Wait.ReplaysAsync<ActivityScenarioWorkflow>(env, "timeout-1");
         Assert.Equal("StartToCloseTimeout", Assert.Single(history.OfType(HistoryEventType.ActivityFailed)).Error!.Type);
     }
 
@@ -147,7 +147,7 @@ public sealed class ActivityTests
             "key-1", new ActivityScenario(ActivityScenarioKind.Flaky, Attempts: 3));
         await Wait.ForResultAsync<ActivityScenarioResult>(env, "key-1");
 
-        var history = await env.Client.GetHistoryAsync("key-1");
+        var history = await Wait.ReplaysAsync<ActivityScenarioWorkflow>(env, "key-1");
         var sequence = Assert.Single(history.OfType(HistoryEventType.ActivityScheduled)).Sequence;
         Assert.Equal(3, log.Attempts.Count);
         Assert.All(log.Attempts, a => Assert.Equal($"key-1/{handle.RunId}/{sequence}", a.Key));
@@ -167,7 +167,7 @@ public sealed class ActivityTests
         var description = await env.Client.DescribeAsync("uncaught-1");
         Assert.Equal(WorkflowStatus.Failed, description!.Status);
         Assert.Null(description.StuckError);
-        var history = await env.Client.GetHistoryAsync("uncaught-1");
+        var history = await Wait.ReplaysAsync<UncaughtActivityFailureWorkflow>(env, "uncaught-1");
         Assert.Equal(HistoryEventType.ActivityFailed, history[^2].Type);
         Assert.Equal(HistoryEventType.WorkflowFailed, history[^1].Type);
         Assert.Equal(nameof(ActivityFailedException), history[^1].Error!.Type);

@@ -58,7 +58,7 @@ public sealed class CacheTests
 
         Assert.Equal(0, env.Worker.CachedWorkflows);
         Assert.Equal(0, counters.Hits);
-        var history = await env.Client.GetHistoryAsync("steps-z");
+        var history = await Wait.ReplaysAsync<StepsWorkflow>(env, "steps-z");
         Assert.True(counters.Misses >= history.Activations().Count, $"misses {counters.Misses}, activations {history.Activations().Count}");
         Assert.Equal([1, 2, 3], history.OfType(HistoryEventType.ActivityScheduled).Select(e => e.Sequence));
     }

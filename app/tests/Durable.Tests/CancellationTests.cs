@@ -21,7 +21,7 @@ public sealed class CancellationTests
         var ex = await Assert.ThrowsAsync<WorkflowFailedException>(() => Wait.ForResultAsync<string>(env, "cancel-timer"));
 
         Assert.Equal(WorkflowStatus.Canceled, ex.Status);
-        var history = await env.Client.GetHistoryAsync("cancel-timer");
+        var history = await Wait.ReplaysAsync<CancellableWorkflow>(env, "cancel-timer");
         var timer = Assert.Single(history.OfType(HistoryEventType.TimerStarted)).Sequence;
         var cancelled = history.IndexOf(HistoryEventType.CancelRequested);
         Assert.True(cancelled > 0);
@@ -49,7 +49,7 @@ public sealed class CancellationTests
         var ex = await Assert.ThrowsAsync<WorkflowFailedException>(() => Wait.ForResultAsync<string>(env, "cancel-activity"));
 
         Assert.Equal(WorkflowStatus.Canceled, ex.Status);
-        var history = await env.Client.GetHistoryAsync("cancel-activity");
+        var history = await Wait.ReplaysAsync<CancellableWorkflow>(env, "cancel-activity");
         var held = history.OfType(HistoryEventType.ActivityScheduled).Single(e => e.Name == "GateActivities.Hold").Sequence;
         var cancelled = history.IndexOf(HistoryEventType.CancelRequested);
         Assert.True(history.IndexOf(HistoryEventType.ActivityCancelRequested, held) > cancelled);
@@ -70,7 +70,7 @@ public sealed class CancellationTests
         var ex = await Assert.ThrowsAsync<WorkflowFailedException>(() => Wait.ForResultAsync<string>(env, "cancel-signal"));
 
         Assert.Equal(WorkflowStatus.Canceled, ex.Status);
-        var history = await env.Client.GetHistoryAsync("cancel-signal");
+        var history = await Wait.ReplaysAsync<CancellableWorkflow>(env, "cancel-signal");
         AssertCompensatedAfter(history, history.IndexOf(HistoryEventType.CancelRequested));
         Assert.Equal(2, log.Effects.Count);
     }
@@ -87,7 +87,7 @@ public sealed class CancellationTests
 
         Assert.Equal(WorkflowStatus.Canceled, ex.Status);
         Assert.Equal(WorkflowStatus.Canceled, (await env.Client.DescribeAsync("cancel-parent-child"))!.Status);
-        var history = await env.Client.GetHistoryAsync("cancel-parent");
+        var history = await Wait.ReplaysAsync<ChildWaiterWorkflow>(env, "cancel-parent");
         var child = Assert.Single(history.OfType(HistoryEventType.ChildWorkflowStarted)).Sequence;
         Assert.True(history.IndexOf(HistoryEventType.ChildWorkflowCancelRequested, child) > history.IndexOf(HistoryEventType.CancelRequested));
         Assert.Equal(nameof(WorkflowStatus.Canceled), Assert.Single(history.OfType(HistoryEventType.ChildWorkflowFailed)).Error!.Type);
@@ -117,7 +117,7 @@ public sealed class CancellationTests
 
         Assert.Equal(WorkflowStatus.Terminated, ex.Status);
         Assert.Equal("stuck order", ex.Error!.Message);
-        var history = await env.Client.GetHistoryAsync("terminate-1");
+        var history = await Wait.ReplaysAsync<CancellableWorkflow>(env, "terminate-1");
         Assert.Equal(HistoryEventType.WorkflowTerminated, history[^1].Type);
         Assert.Equal("\"stuck order\"", history[^1].Payload);
         Assert.DoesNotContain(history, e => e.Name == "LedgerActivities.Refund");

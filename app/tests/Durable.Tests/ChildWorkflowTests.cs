@@ -18,7 +18,7 @@ public sealed class ChildWorkflowTests
         var result = await Wait.ForResultAsync<string>(env, "parent-ok");
 
         Assert.Equal("child said HELLO", result);
-        var history = await env.Client.GetHistoryAsync("parent-ok");
+        var history = await Wait.ReplaysAsync<ChildCallerWorkflow>(env, "parent-ok");
         var started = Assert.Single(history.OfType(HistoryEventType.ChildWorkflowStarted));
         Assert.Equal(nameof(ChildEchoWorkflow), started.Name);
         Assert.Equal("parent-ok-child", started.Target);
@@ -40,7 +40,7 @@ public sealed class ChildWorkflowTests
         var result = await Wait.ForResultAsync<string>(env, "parent-fail");
 
         Assert.Equal("child parent-fail-child failed: ChildBroke: child failed on purpose", result);
-        var history = await env.Client.GetHistoryAsync("parent-fail");
+        var history = await Wait.ReplaysAsync<ChildCallerWorkflow>(env, "parent-fail");
         var failed = Assert.Single(history.OfType(HistoryEventType.ChildWorkflowFailed));
         Assert.Equal("ChildBroke", failed.Error!.Type);
         Assert.Equal(HistoryEventType.WorkflowCompleted, history[^1].Type);
@@ -79,7 +79,7 @@ public sealed class ChildWorkflowTests
 
         var ex = await Assert.ThrowsAsync<WorkflowFailedException>(() => Wait.ForResultAsync<string>(env, "parent-term-child"));
         Assert.Equal(WorkflowStatus.Terminated, ex.Status);
-        var history = await env.Client.GetHistoryAsync("parent-term-child");
+        var history = await Wait.ReplaysAsync<AwaitSignalWorkflow>(env, "parent-term-child");
         Assert.Equal(HistoryEventType.WorkflowTerminated, history[^1].Type);
         Assert.Contains("parent-term", history[^1].Payload, StringComparison.Ordinal);
     }
@@ -96,7 +96,7 @@ public sealed class ChildWorkflowTests
 
         var ex = await Assert.ThrowsAsync<WorkflowFailedException>(() => Wait.ForResultAsync<string>(env, "parent-cancel-child"));
         Assert.Equal(WorkflowStatus.Canceled, ex.Status);
-        var history = await env.Client.GetHistoryAsync("parent-cancel-child");
+        var history = await Wait.ReplaysAsync<AwaitSignalWorkflow>(env, "parent-cancel-child");
         Assert.Single(history.OfType(HistoryEventType.CancelRequested));
         Assert.Equal(HistoryEventType.WorkflowCanceled, history[^1].Type);
     }
@@ -112,7 +112,7 @@ public sealed class ChildWorkflowTests
 
         Assert.Equal("sent", await Wait.ForResultAsync<string>(env, "sender-1"));
         Assert.Equal("target:hi", await Wait.ForResultAsync<string>(env, "target-1"));
-        var sender = await env.Client.GetHistoryAsync("sender-1");
+        var sender = await Wait.ReplaysAsync<SignalSenderWorkflow>(env, "sender-1");
         var sent = Assert.Single(sender.OfType(HistoryEventType.ExternalSignalSent));
         Assert.Equal("target-1", sent.Target);
         Assert.Equal(AwaitSignalWorkflow.Finish, sent.Name);
@@ -133,7 +133,7 @@ public sealed class ChildWorkflowTests
         var result = await Wait.ForResultAsync<string>(env, "sender-2");
 
         Assert.StartsWith("not sent to ghost:", result, StringComparison.Ordinal);
-        var history = await env.Client.GetHistoryAsync("sender-2");
+        var history = await Wait.ReplaysAsync<SignalSenderWorkflow>(env, "sender-2");
         Assert.Equal("WorkflowNotFound", Assert.Single(history.OfType(HistoryEventType.ExternalSignalResult)).Error!.Type);
         Assert.Null(await env.Client.DescribeAsync("ghost"));
     }

@@ -127,7 +127,7 @@ public sealed class ClientTests
         var child = Assert.Single(description.Children);
         Assert.Equal(new ChildSummary("describe-1-child", child.RunId, nameof(AwaitSignalWorkflow), WorkflowStatus.Running), child);
         Assert.Equal([new BufferedSignal("note", "\"n1\""), new BufferedSignal("note", "\"n2\"")], description.BufferedSignals);
-        var history = await env.Client.GetHistoryAsync("describe-1");
+        var history = await Wait.ReplaysAsync<PendingWorkWorkflow>(env, "describe-1");
         Assert.Equal(history.Count, description.HistoryLength);
         Assert.Empty(history.OfType(HistoryEventType.ActivityFailed));
 

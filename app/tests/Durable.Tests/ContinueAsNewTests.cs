@@ -31,7 +31,7 @@ public sealed class ContinueAsNewTests
         var lengths = new List<int>();
         foreach (var run in runs)
         {
-            var history = await env.Client.GetHistoryAsync("counter-1", run.RunId);
+            var history = await Wait.ReplaysAsync<CounterWorkflow>(env, "counter-1", run.RunId);
             lengths.Add(history.Count);
             Assert.True(history.Count(e => e.Type == HistoryEventType.SignalReceived) <= 3);
         }
@@ -66,7 +66,7 @@ public sealed class ContinueAsNewTests
         var openings = new List<IReadOnlyList<HistoryEvent>>();
         foreach (var run in await AllRunsAsync(env, "counter-2"))
         {
-            openings.Add((await env.Client.GetHistoryAsync("counter-2", run.RunId)).Activations()[0]);
+            openings.Add((await Wait.ReplaysAsync<CounterWorkflow>(env, "counter-2", run.RunId)).Activations()[0]);
         }
         var opening = openings.Single(a => DurableJson.Deserialize<CounterState>(a[1].Payload).Generation == 1);
         Assert.Equal(HistoryEventType.WorkflowStarted, opening[1].Type);

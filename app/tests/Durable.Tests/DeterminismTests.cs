@@ -93,7 +93,7 @@ public sealed class DeterminismTests
         Assert.Contains(BuggyWorkflow.BugMessage, stuck.StuckError, StringComparison.Ordinal);
         Assert.Contains(stuckList.Items, s => s.WorkflowId == "buggy-1" && s.IsStuck);
         Assert.Equal("order!", await Wait.ForResultAsync<string>(env, "buggy-1"));
-        var history = await env.Client.GetHistoryAsync("buggy-1");
+        var history = await Wait.ReplaysAsync<BuggyWorkflow>(env, "buggy-1");
         Assert.Empty(history.OfType(HistoryEventType.WorkflowFailed));
         Assert.Single(history.OfType(HistoryEventType.ActivityScheduled));
         Assert.Equal(HistoryEventType.WorkflowCompleted, history[^1].Type);

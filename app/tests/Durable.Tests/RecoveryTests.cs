@@ -23,7 +23,7 @@ public sealed class RecoveryTests
         var result = await Wait.ForResultAsync<string>(env, "crash-1");
 
         Assert.Equal("charged order-a, charged order-b, charged order-c", result);
-        var history = await env.Client.GetHistoryAsync("crash-1");
+        var history = await Wait.ReplaysAsync<ThreeChargesWorkflow>(env, "crash-1");
         AssertEachStepOnce(history);
         Assert.Equal(1, gate.Entries);
         Assert.Equal(3, log.Effects.Count);
@@ -51,7 +51,7 @@ public sealed class RecoveryTests
         var result = await Wait.ForResultAsync<string>(env, "crash-2");
 
         Assert.Equal("charged order-a, charged order-b, charged order-c", result);
-        AssertEachStepOnce(await env.Client.GetHistoryAsync("crash-2"));
+        AssertEachStepOnce(await Wait.ReplaysAsync<ThreeChargesWorkflow>(env, "crash-2"));
         // The abandoned attempt never got past the gate, so each charge took effect once.
         Assert.Equal(3, log.Effects.Count);
         Assert.All(log.Effects, e => Assert.Equal(1, e.Value));

@@ -22,7 +22,7 @@ public sealed class SignalTests
         var result = await Wait.ForResultAsync<List<string>>(env, "early-1");
 
         Assert.Equal(["early bird"], result);
-        var history = await env.Client.GetHistoryAsync("early-1");
+        var history = await Wait.ReplaysAsync<SignalCollectorWorkflow>(env, "early-1");
         Assert.True(history.IndexOf(HistoryEventType.SignalReceived) < history.IndexOf(HistoryEventType.ActivityCompleted));
         Assert.Single(history.OfType(HistoryEventType.SignalReceived));
     }
@@ -49,7 +49,7 @@ public sealed class SignalTests
         // The fourth "item" and all "noise" signals were never waited for; nothing was consumed twice.
         Assert.Equal(["\"4\""], description!.BufferedSignals.Where(s => s.Name == "item").Select(s => s.Payload));
         Assert.Equal(4, description.BufferedSignals.Count(s => s.Name == "noise"));
-        var history = await env.Client.GetHistoryAsync("fifo-1");
+        var history = await Wait.ReplaysAsync<SignalCollectorWorkflow>(env, "fifo-1");
         Assert.Equal(["\"1\"", "\"2\"", "\"3\"", "\"4\""], history.OfType(HistoryEventType.SignalReceived).Where(e => e.Name == "item").Select(e => e.Payload));
     }
 
@@ -70,7 +70,7 @@ public sealed class SignalTests
         var result = await Wait.ForResultAsync<List<string>>(env, "waits-1");
 
         Assert.Equal(["x", "y", "o"], result);
-        var history = await env.Client.GetHistoryAsync("waits-1");
+        var history = await Wait.ReplaysAsync<ConcurrentWaitsWorkflow>(env, "waits-1");
         Assert.Equal(3, history.OfType(HistoryEventType.SignalReceived).Count);
         Assert.Empty((await env.Client.DescribeAsync("waits-1"))!.BufferedSignals);
     }
@@ -84,7 +84,7 @@ public sealed class SignalTests
         var result = await Wait.ForResultAsync<string>(env, "timeout-1");
 
         Assert.Equal("timeout:" + SignalTimeoutWorkflow.Reply, result);
-        var history = await env.Client.GetHistoryAsync("timeout-1");
+        var history = await Wait.ReplaysAsync<SignalTimeoutWorkflow>(env, "timeout-1");
         var started = Assert.Single(history.OfType(HistoryEventType.TimerStarted));
         Assert.Equal(started.Sequence, Assert.Single(history.OfType(HistoryEventType.TimerFired)).Sequence);
         Assert.Empty(history.OfType(HistoryEventType.SignalReceived));
@@ -102,7 +102,7 @@ public sealed class SignalTests
         var result = await Wait.ForResultAsync<string>(env, "reply-1");
 
         Assert.Equal("reply:pong", result);
-        var history = await env.Client.GetHistoryAsync("reply-1");
+        var history = await Wait.ReplaysAsync<SignalTimeoutWorkflow>(env, "reply-1");
         var timer = Assert.Single(history.OfType(HistoryEventType.TimerStarted)).Sequence;
         Assert.Equal(timer, Assert.Single(history.OfType(HistoryEventType.TimerCanceled)).Sequence);
         Assert.Empty(history.OfType(HistoryEventType.TimerFired));
@@ -131,7 +131,7 @@ public sealed class SignalTests
             await using (var env = await DurableTestEnvironment.StartAsync(Register, timeSkipping: false, services: s => s.AddSingleton<TimeProvider>(late), storePath: path))
             {
                 Assert.Equal("reply:in time", await Wait.ForResultAsync<string>(env, "late-worker"));
-                var history = await env.Client.GetHistoryAsync("late-worker");
+                var history = await Wait.ReplaysAsync<SignalTimeoutWorkflow>(env, "late-worker");
                 Assert.True(history.IndexOf(HistoryEventType.SignalReceived) < history.IndexOf(HistoryEventType.TimerFired));
             }
         }
@@ -157,7 +157,7 @@ public sealed class SignalTests
         var result = await Wait.ForResultAsync<string>(env, "race-signal");
 
         Assert.Equal("signal", result);
-        var history = await env.Client.GetHistoryAsync("race-signal");
+        var history = await Wait.ReplaysAsync<SignalOrTimerWorkflow>(env, "race-signal");
         var race = history.Activations().Single(a => a.Any(e => e.Type == HistoryEventType.SignalReceived));
         Assert.Contains(race, e => e.Type == HistoryEventType.TimerCanceled);
         Assert.Empty(history.OfType(HistoryEventType.TimerFired));
@@ -177,7 +177,7 @@ public sealed class SignalTests
         var result = await Wait.ForResultAsync<string>(env, "race-timer");
 
         Assert.Equal("timer", result);
-        var history = await env.Client.GetHistoryAsync("race-timer");
+        var history = await Wait.ReplaysAsync<SignalOrTimerWorkflow>(env, "race-timer");
         var race = history.Activations().Single(a => a.Any(e => e.Type == HistoryEventType.TimerFired));
         Assert.Equal("[\"timer\"]", Assert.Single(race, e => e.Type == HistoryEventType.ActivityScheduled).Payload);
         Assert.Empty(history.OfType(HistoryEventType.SignalReceived));
@@ -199,7 +199,7 @@ public sealed class SignalTests
         Assert.False(second.Started);
         Assert.Equal(first.RunId, second.RunId);
         Assert.Equal(["first", "second"], result);
-        var history = await env.Client.GetHistoryAsync("sws-1");
+        var history = await Wait.ReplaysAsync<SignalCollectorWorkflow>(env, "sws-1");
         var firstActivation = history.Activations()[0];
         Assert.Equal(HistoryEventType.WorkflowStarted, firstActivation[1].Type);
         Assert.Equal(HistoryEventType.SignalReceived, firstActivation[2].Type);

@@ -35,7 +35,7 @@ public sealed class TelemetryTests
         Assert.Equal(start.SpanId, runWorkflow.ParentSpanId);
         Assert.All(trace.Where(s => s.DisplayName.StartsWith("RunActivity:", StringComparison.Ordinal)), s => Assert.Equal(runWorkflow.SpanId, s.ParentSpanId));
         Assert.Equal(start.TraceId.ToHexString(), (await env.Client.DescribeAsync("traced-1"))!.TraceId);
-        var history = await env.Client.GetHistoryAsync("traced-1");
+        var history = await Wait.ReplaysAsync<TracedWorkflow>(env, "traced-1");
         Assert.Equal(start.Id, Assert.Single(history.OfType(HistoryEventType.WorkflowStarted)).TraceParent);
         Assert.True(history.Activations().Count >= 3);
     }

@@ -109,6 +109,16 @@ internal static class Wait
     public static Task<IReadOnlyList<HistoryEvent>> ForEventAsync(DurableTestEnvironment env, string workflowId, HistoryEventType type, int count = 1) =>
         ForHistoryAsync(env, workflowId, h => h.Count(e => e.Type == type) >= count, $"{count} x {type}");
 
+    /// <summary>Replays the workflow's recorded history against its code: it must reproduce every recorded command.</summary>
+    public static async Task<IReadOnlyList<HistoryEvent>> ReplaysAsync<TWorkflow>(DurableTestEnvironment env, string workflowId, string? runId = null)
+        where TWorkflow : class, new()
+    {
+        var history = await env.Client.GetHistoryAsync(workflowId, runId);
+        var description = await env.Client.DescribeAsync(workflowId, runId);
+        WorkflowReplayer.Replay<TWorkflow>(history, workflowId, description!.RunId);
+        return history;
+    }
+
     public static async Task<string> DumpAsync(DurableTestEnvironment env, string workflowId)
     {
         var description = await env.Client.DescribeAsync(workflowId);

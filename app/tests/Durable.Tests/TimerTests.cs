@@ -14,7 +14,7 @@ public sealed class TimerTests
         var result = await Wait.ForResultAsync<SleepResult>(env, "sleep-30d");
 
         Assert.True(result.After - result.Before >= TimeSpan.FromDays(30), $"{result.After - result.Before}");
-        var history = await env.Client.GetHistoryAsync("sleep-30d");
+        var history = await Wait.ReplaysAsync<LongSleepWorkflow>(env, "sleep-30d");
         var started = Assert.Single(history.OfType(HistoryEventType.TimerStarted));
         var fired = Assert.Single(history.OfType(HistoryEventType.TimerFired));
         Assert.Equal(started.Sequence, fired.Sequence);
@@ -34,7 +34,7 @@ public sealed class TimerTests
         var result = await Wait.ForResultAsync<SleepResult>(env, "until-1");
 
         Assert.True(result.After >= target);
-        var history = await env.Client.GetHistoryAsync("until-1");
+        var history = await Wait.ReplaysAsync<SleepUntilWorkflow>(env, "until-1");
         var fireAt = DateTimeOffset.Parse(Assert.Single(history.OfType(HistoryEventType.TimerStarted)).Options!, CultureInfo.InvariantCulture);
         Assert.InRange(fireAt - target, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
         Assert.Single(history.OfType(HistoryEventType.TimerFired));
@@ -49,7 +49,7 @@ public sealed class TimerTests
         var result = await Wait.ForResultAsync<SleepResult>(env, "until-past");
 
         Assert.Equal(result.Before, result.After);
-        var history = await env.Client.GetHistoryAsync("until-past");
+        var history = await Wait.ReplaysAsync<SleepUntilWorkflow>(env, "until-past");
         Assert.Empty(history.OfType(HistoryEventType.TimerStarted));
         Assert.Single(history.Activations());
     }
@@ -73,7 +73,7 @@ public sealed class TimerTests
         var result = await Wait.ForResultAsync<SleepResult>(env, "restart-timer");
 
         Assert.True(result.After - result.Before >= TimeSpan.FromDays(1));
-        var history = await env.Client.GetHistoryAsync("restart-timer");
+        var history = await Wait.ReplaysAsync<TimerAcrossRestartWorkflow>(env, "restart-timer");
         Assert.Single(history.OfType(HistoryEventType.TimerStarted));
         Assert.Single(history.OfType(HistoryEventType.TimerFired));
         Assert.Single(history.OfType(HistoryEventType.ActivityCompleted));
