@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using Durable.Hosting;
 using Durable.Storage;
@@ -49,7 +50,8 @@ internal static class Wait
     /// <summary>Polls <paramref name="probe"/> until <paramref name="done"/> holds, waking on every commit and at least every 25 ms.</summary>
     public static async Task<T> UntilAsync<T>(DurableTestEnvironment env, Func<Task<T>> probe, Func<T, bool> done, string what, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? HangGuard);
+        var limit = timeout ?? HangGuard;
+        var elapsed = Stopwatch.StartNew();
         var store = env.Store;
         using var wake = new SemaphoreSlim(0);
         void OnCommit()
@@ -70,7 +72,7 @@ internal static class Wait
                 {
                     return value;
                 }
-                if (DateTime.UtcNow > deadline)
+                if (elapsed.Elapsed > limit)
                 {
                     throw new TimeoutException($"Timed out waiting for {what}; last value: {JsonSerializer.Serialize(value, DurableJson.Options)}");
                 }
