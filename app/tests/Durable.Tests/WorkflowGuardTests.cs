@@ -16,6 +16,8 @@ public sealed partial class WorkflowGuardTests
         (BannedFile(), "an activity"),
         (BannedHttpClient(), "an activity"),
         (BannedConfigureAwait(), "a plain await (the workflow's scheduler must resume the code)"),
+        // CancellationTokenSource.CancelAsync runs the callbacks on the thread pool, outside the activation: the workflow hangs.
+        (BannedCancelAsync(), "CancellationTokenSource.Cancel()"),
     ];
 
     [Fact]
@@ -51,6 +53,7 @@ public sealed partial class WorkflowGuardTests
                     using var http = new HttpClient();
                     var offset = DateTimeOffset.Now;
                     await context.DelayAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                    await loser.CancelAsync();
                     return context.UtcNow.ToString() + context.NewGuid() + context.Random.Next() + profile.Name;
                 }
             }
@@ -70,6 +73,7 @@ public sealed partial class WorkflowGuardTests
                 "Orders/BadWorkflow.workflow.cs:13: HttpClient (use an activity)",
                 "Orders/BadWorkflow.workflow.cs:14: DateTimeOffset.Now (use context.UtcNow)",
                 "Orders/BadWorkflow.workflow.cs:15: ConfigureAwait(false) (use a plain await (the workflow's scheduler must resume the code))",
+                "Orders/BadWorkflow.workflow.cs:16: .CancelAsync( (use CancellationTokenSource.Cancel())",
             ],
             violations);
     }
@@ -133,4 +137,7 @@ public sealed partial class WorkflowGuardTests
 
     [GeneratedRegex(@"\bConfigureAwait\s*\(\s*false\s*\)")]
     private static partial Regex BannedConfigureAwait();
+
+    [GeneratedRegex(@"\.CancelAsync\s*\(")]
+    private static partial Regex BannedCancelAsync();
 }
