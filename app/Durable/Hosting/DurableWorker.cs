@@ -26,6 +26,7 @@ public sealed partial class DurableWorker : BackgroundService
     private readonly HashSet<Task> _inflight = [];
     private int _workflowTasks;
     private int _activityTasks;
+    private int _activityClaims;
     private CancellationTokenSource? _activityAbort;
 
     public DurableWorker(DurableEngine engine, IServiceProvider services, ILoggerFactory loggerFactory)
@@ -160,13 +161,24 @@ public sealed partial class DurableWorker : BackgroundService
                     await _activityWake.WaitAsync(Options.PollInterval, stoppingToken);
                     continue;
                 }
-                var tasks = await Store.ClaimActivityTasksAsync(free, _engine.Time.GetUtcNow(), stoppingToken);
-                foreach (var task in tasks)
+                // Leased but not yet counted activities must not look idle to the time-skipping check.
+                Interlocked.Increment(ref _activityClaims);
+                int claimed;
+                try
                 {
-                    Interlocked.Increment(ref _activityTasks);
-                    Track(Task.Run(() => RunActivityAsync(task), CancellationToken.None));
+                    var tasks = await Store.ClaimActivityTasksAsync(free, _engine.Time.GetUtcNow(), stoppingToken);
+                    foreach (var task in tasks)
+                    {
+                        Interlocked.Increment(ref _activityTasks);
+                        Track(Task.Run(() => RunActivityAsync(task), CancellationToken.None));
+                    }
+                    claimed = tasks.Count;
                 }
-                if (tasks.Count == 0)
+                finally
+                {
+                    Interlocked.Decrement(ref _activityClaims);
+                }
+                if (claimed == 0)
                 {
                     await WaitAsync(_activityWake, skipTime: false, stoppingToken);
                 }
@@ -244,7 +256,9 @@ public sealed partial class DurableWorker : BackgroundService
             Interlocked.Increment(ref _activityTasks);
             Track(Task.Run(() => RunActivityAsync(task), CancellationToken.None));
         }
-        return activities.Count == 0 && Volatile.Read(ref _workflowTasks) == 0 && Volatile.Read(ref _activityTasks) == 0;
+        // Claims before tasks: a claim in progress counts its activities before it ends.
+        return activities.Count == 0 && Volatile.Read(ref _workflowTasks) == 0 && Volatile.Read(ref _activityClaims) == 0
+            && Volatile.Read(ref _activityTasks) == 0;
     }
 
     // ---- workflow activations ----

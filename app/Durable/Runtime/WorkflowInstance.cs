@@ -242,6 +242,11 @@ internal sealed class WorkflowInstance
                 completion = CommitCompletion.ContinuedAsNew;
                 result = can.InputJson;
                 return new HistoryEvent { Type = HistoryEventType.WorkflowContinuedAsNew, Payload = result };
+            // A child cancelled because this workflow was cancelled surfaces as its failure; like a cancelled
+            // timer, activity or signal wait, letting it escape ends the workflow cancelled, not failed.
+            case ChildWorkflowFailedException { Error.Type: nameof(WorkflowStatus.Canceled) } when CancelRequested:
+                completion = CommitCompletion.Canceled;
+                return new HistoryEvent { Type = HistoryEventType.WorkflowCanceled };
             case DurableFailureException failure:
                 completion = CommitCompletion.Failed;
                 error = ErrorInfo.From(failure);
@@ -323,6 +328,12 @@ internal sealed class WorkflowInstance
     private Task StartTimer(DateTimeOffset fireAt, Action? onFired, out int seq, CancellationToken token)
     {
         var sequence = seq = _nextSequence++;
+        // Stores keep due times in whole milliseconds (truncated); round up so a timer never fires before its time.
+        var belowMs = fireAt.UtcTicks % TimeSpan.TicksPerMillisecond;
+        if (belowMs != 0)
+        {
+            fireAt = fireAt.AddTicks(TimeSpan.TicksPerMillisecond - belowMs);
+        }
         AddCommand(new HistoryEvent { Type = HistoryEventType.TimerStarted, Sequence = sequence, Options = fireAt.ToString("O", CultureInfo.InvariantCulture) });
         var tcs = new TaskCompletionSource();
         CancellationTokenRegistration registration = default;

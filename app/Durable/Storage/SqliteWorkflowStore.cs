@@ -184,7 +184,8 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         execution.CommandText = "SELECT workflow_id, type, next_event_id, workflow_span, stuck_attempts, status, stuck_until FROM executions WHERE run_id = $run";
         var executionRun = execution.Parameters.Add("$run", SqliteType.Text);
         await using var inboxCommand = connection.CreateCommand();
-        inboxCommand.CommandText = "SELECT id, body FROM inbox WHERE run_id = $run AND visible_at <= $now ORDER BY id";
+        // Chronological: a timer's row is inserted when it starts, long before it fires.
+        inboxCommand.CommandText = "SELECT id, body FROM inbox WHERE run_id = $run AND visible_at <= $now ORDER BY visible_at, id";
         var inboxRun = inboxCommand.Parameters.Add("$run", SqliteType.Text);
         inboxCommand.Parameters.AddWithValue("$now", nowMs);
         foreach (var run in runs)
@@ -523,9 +524,9 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         }
         if (query.IdPrefix is { Length: > 0 } prefix)
         {
-            where.Add("workflow_id >= $p1 AND workflow_id < $p2");
+            // Not a range ending at prefix + U+FFFF: SQLite compares UTF-8 bytes, so ids with characters above U+FFFF fell outside it.
+            where.Add("substr(workflow_id, 1, length($p1)) = $p1");
             cmd.Parameters.AddWithValue("$p1", prefix);
-            cmd.Parameters.AddWithValue("$p2", prefix + "\uffff");
         }
         if (query.CreatedAfter is { } after)
         {

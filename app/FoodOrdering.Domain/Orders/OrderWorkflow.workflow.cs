@@ -55,7 +55,7 @@ public sealed class OrderWorkflow : Workflow<OrderRequest, OrderResult>
         }
         catch (SignalTimeoutException)
         {
-            await context.ExecuteActivityAsync((RestaurantActivities r) => r.CancelAsync(order.Id, restaurant.Id), Kitchen);
+            await context.ExecuteActivityAsync((RestaurantActivities r) => r.CancelPreparationAsync(order.Id, restaurant.Id), Kitchen);
             const string reason = "The restaurant did not prepare the order in time.";
             await RefundAsync(charge, reason);
             return End(OrderState.Cancelled, reason);

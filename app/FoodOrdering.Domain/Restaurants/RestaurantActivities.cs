@@ -18,7 +18,7 @@ public sealed class RestaurantActivities(HttpClient http, KitchenCallback callba
         return (await response.Content.ReadFromJsonAsync<PrepareAccepted>(DurableJson.Options))!;
     }
 
-    public async Task CancelAsync(string orderId, string restaurantId)
+    public async Task CancelPreparationAsync(string orderId, string restaurantId)
     {
         using var response = await http.DeleteAsync($"restaurants/{Uri.EscapeDataString(restaurantId)}/orders/{Uri.EscapeDataString(orderId)}");
         await PaymentActivities.EnsureSuccessAsync(response);

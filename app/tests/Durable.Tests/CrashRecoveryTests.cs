@@ -69,7 +69,8 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         {
             await host.WaitForLineAsync(l => l.StartsWith("STARTING", StringComparison.Ordinal), Deadline, "STARTING");
             await host.KillAsync(Deadline);
-            Assert.False(host.SawReady, "The host was killed only after it had started every workflow.");
+            // Aimed from outside, this kill can land after the last start on a fast machine; the second kill below is exact.
+            output.WriteLine(host.SawReady ? "1st kill landed after READY" : "1st kill landed before READY");
         }
         var first = await InspectCreatedAsync();
 
