@@ -1,0 +1,27 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Durable.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace FoodOrdering.Host.Api;
+
+public sealed record HostInfo(string Name, string Version, string Environment, string Runtime, string StorePath, bool WorkerEnabled);
+
+public static class InfoApi
+{
+    public static IEndpointRouteBuilder MapInfoApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/info", GetInfo).WithTags("Host").WithName("GetHostInfo").WithSummary("What this host is and where it keeps its state.");
+        return app;
+    }
+
+    internal static Ok<HostInfo> GetInfo(IHostEnvironment environment, IOptions<DurableOptions> durable) =>
+        TypedResults.Ok(new HostInfo(
+            "FoodOrdering",
+            typeof(InfoApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
+            environment.EnvironmentName,
+            RuntimeInformation.FrameworkDescription,
+            Path.GetFullPath(durable.Value.StorePath),
+            durable.Value.WorkerEnabled));
+}
