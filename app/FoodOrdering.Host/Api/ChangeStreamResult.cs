@@ -41,8 +41,11 @@ public sealed partial class ChangeStreamResult : IResult, IEndpointMetadataProvi
         LogOpened(_position);
         try
         {
-            // Sends the headers now: the client learns it is subscribed before the first change.
-            await response.StartAsync(stop.Token);
+            // A comment line (ignored by EventSource) puts the headers and first bytes on the wire now, not at the first
+            // change: a client that has read it knows it is subscribed. StartAsync alone does not reach the client on
+            // every server (TestServer waits for body bytes).
+            await response.WriteAsync($": changes after {_position}\n\n", stop.Token);
+            await response.Body.FlushAsync(stop.Token);
             await foreach (var change in _client.WatchAsync(_position, stop.Token))
             {
                 var data = JsonSerializer.Serialize(WorkflowChangeDto.From(change), json);
