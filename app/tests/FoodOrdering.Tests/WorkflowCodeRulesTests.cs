@@ -8,6 +8,7 @@ namespace FoodOrdering.Tests;
 /// </summary>
 public sealed partial class WorkflowCodeRulesTests
 {
+    // ConfigureAwait(false) is banned too: workflow code must resume on the engine's deterministic scheduler.
     [GeneratedRegex(
         @"\b(DateTime(Offset)?\.(Now|UtcNow|Today)|Guid\.NewGuid|Task\.(Delay|Run|Yield)|Task\.Factory|Thread\.Sleep|new\s+Random\s*\(|Random\.Shared|" +
         @"Stopwatch|Environment\.TickCount|TimeProvider\.System|Parallel\.|ThreadPool\.|HttpClient|File\.|Directory\.|Console\.|ConfigureAwait)")]
