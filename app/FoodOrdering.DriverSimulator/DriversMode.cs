@@ -24,9 +24,9 @@ internal static class DriversMode
 
     public static async Task<int> RunAsync(DriversSettings settings, CancellationToken cancellationToken)
     {
-        if (settings.Count is < 1 or > 10_000 || settings.Speed <= 0 || settings.Tick <= TimeSpan.Zero)
+        if (settings.Count is < 1 or > 10_000 || settings.Speed is <= 0 or > 100 || settings.Tick <= TimeSpan.Zero || settings.Pause < TimeSpan.Zero)
         {
-            await Console.Error.WriteLineAsync("--drivers must be 1..10000, --speed and --tick positive.");
+            await Console.Error.WriteLineAsync("--drivers must be 1..10000, --speed above 0 and at most 100 (m/s), --tick positive, --pause not negative.");
             return 2;
         }
         using var http = new HttpClient { BaseAddress = settings.App, Timeout = TimeSpan.FromSeconds(10) };
@@ -52,7 +52,15 @@ internal static class DriversMode
             var phone = new Phone($"{settings.Prefix}-{n:00}", region, settings, http, producer);
             return phone.RunAsync(cancellationToken);
         }).ToList();
-        await Task.WhenAll(tasks);
+        try
+        {
+            await Task.WhenAll(tasks);
+        }
+        catch (InvalidOperationException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return 1;
+        }
         producer.Flush(TimeSpan.FromSeconds(5));
         Log("All shifts ended.");
         return 0;
@@ -147,6 +155,11 @@ internal static class DriversMode
                 {
                     using var response = await http.PostAsJsonAsync($"api/drivers/{driverId}/shift",
                         new { regionId = region.Id, lat = _position.Lat, lon = _position.Lon, speedMetersPerSecond = settings.Speed }, Json, cancellationToken);
+                    if (response.StatusCode == HttpStatusCode.BadRequest)
+                    {
+                        // A request the host refuses will never work: say why and stop this phone.
+                        throw new InvalidOperationException($"{driverId}: the host refused the shift: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                    }
                     return response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.Conflict;
                 }, cancellationToken);
                 if (started)

@@ -1,7 +1,14 @@
 using System.CommandLine;
 using FoodOrdering.DriverSimulator;
 
-var app = new Option<Uri>("--app") { Description = "The FoodOrdering host.", DefaultValueFactory = _ => new Uri("http://localhost:3000/") };
+var app = new Option<Uri>("--app")
+{
+    Description = "The FoodOrdering host.",
+    DefaultValueFactory = _ => new Uri("http://localhost:3000/"),
+    CustomParser = result => Uri.TryCreate(result.Tokens[0].Value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+        ? new Uri(uri.ToString().TrimEnd('/') + "/")
+        : ReportError(result, $"--app must be an http(s) URL, not '{result.Tokens[0].Value}'."),
+};
 var kafka = new Option<string?>("--kafka") { Description = "Kafka bootstrap servers; asked from the host's /api/info when absent." };
 var count = new Option<int>("--drivers", "-n") { Description = "How many drivers to simulate.", DefaultValueFactory = _ => 10 };
 var regions = new Option<string[]>("--regions") { Description = "Regions to spread the drivers over (all when absent).", AllowMultipleArgumentsPerToken = true };
@@ -20,3 +27,9 @@ drivers.SetAction((result, cancellationToken) => DriversMode.RunAsync(new Driver
 
 var root = new RootCommand("FoodOrdering driver mobile-app simulator.") { drivers };
 return await root.Parse(args).InvokeAsync();
+
+static Uri ReportError(System.CommandLine.Parsing.ArgumentResult result, string message)
+{
+    result.AddError(message);
+    return null!;
+}

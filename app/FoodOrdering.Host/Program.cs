@@ -1,0 +1,23 @@
+using Durable.Hosting;
+using FoodOrdering.Host.Api;
+using FoodOrdering.Host.Food;
+using FoodOrdering.Host.Infrastructure;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddApi();                          // ProblemDetails, JSON, OpenAPI, health checks
+builder.AddFoodOrdering(builder.AddDurable()); // the engine ("Durable"), the food workflows, Kafka ("Kafka"), kitchens and payments ("FoodOrdering")
+
+var app = builder.Build();
+
+app.UseApi();
+app.MapOpenApi();                          // /openapi/v1.json
+app.MapHealthChecks("/health");
+app.MapInfoApi();                          // /api/info
+app.MapWorkflowsApi();                     // /api/workflows: the run inspector's API
+app.MapFoodOrderingApi();                  // /api/orders, /api/drivers, /api/restaurants, /api/payments; /payments-provider and /pos
+
+app.Run();
+
+/// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>
+public partial class Program;
