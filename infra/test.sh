@@ -5,8 +5,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source infra/lib.sh
 
 require_dotnet
-# Debian packages the tests need: none yet (Kafka and browser tests add librdkafka1, chromium here).
-ensure_apt_packages
+# librdkafka1: the Kafka client and the embedded broker the tests start.
+ensure_apt_packages librdkafka1
 
 log "Building FoodOrdering.sln (Release; warnings are errors)"
 dotnet build FoodOrdering.sln -c Release
