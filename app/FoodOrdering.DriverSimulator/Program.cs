@@ -25,7 +25,18 @@ drivers.SetAction((result, cancellationToken) => DriversMode.RunAsync(new Driver
     result.GetValue(app)!, result.GetValue(kafka), result.GetValue(count), result.GetValue(regions) ?? [],
     result.GetValue(speed), result.GetValue(tick), result.GetValue(pause), result.GetValue(prefix)!), cancellationToken));
 
-var root = new RootCommand("FoodOrdering driver mobile-app simulator.") { drivers };
+var rate = new Option<double>("--rate") { Description = "Orders per minute.", DefaultValueFactory = _ => 30 };
+var orderCount = new Option<int?>("--count") { Description = "Stop after this many orders (and wait for their outcomes); unlimited when absent." };
+var delay = new Option<long>("--delay") { Description = "The orders' deliveryDelay in milliseconds.", DefaultValueFactory = _ => 0 };
+var seed = new Option<int>("--seed") { Description = "Seed of the baskets' randomness.", DefaultValueFactory = _ => 1 };
+var customers = new Command("customers", "Place orders with random baskets across the restaurants and report their outcomes.")
+{
+    app, rate, orderCount, delay, seed,
+};
+customers.SetAction((result, cancellationToken) => CustomersMode.RunAsync(new CustomersSettings(
+    result.GetValue(app)!, result.GetValue(rate), result.GetValue(orderCount), result.GetValue(delay), result.GetValue(seed)), cancellationToken));
+
+var root = new RootCommand("FoodOrdering driver mobile-app simulator and customer load generator.") { drivers, customers };
 return await root.Parse(args).InvokeAsync();
 
 static Uri ReportError(System.CommandLine.Parsing.ArgumentResult result, string message)
