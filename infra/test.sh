@@ -14,12 +14,19 @@ dotnet build FoodOrdering.sln -c Release
 log "Running the tests"
 # Per-test lines and a summary per test project. A test hung for 5 minutes is killed and named,
 # so a run ends well within 20 minutes either way.
-if dotnet test FoodOrdering.sln -c Release --no-build \
-    --logger "console;verbosity=normal" \
-    --blame-hang-timeout 5m --blame-hang-dump-type none; then
+output=$(mktemp)
+trap 'rm -f "$output"' EXIT
+status=0
+dotnet test FoodOrdering.sln -c Release --no-build \
+  --logger "console;verbosity=normal" \
+  --blame-hang-timeout 5m --blame-hang-dump-type none 2>&1 | tee "$output" || status=${PIPESTATUS[0]}
+# One closing line for the whole suite, summed over the test projects.
+passed=$(awk '/^ +Passed: +[0-9]+$/ { n += $2 } END { print n + 0 }' "$output")
+failed=$(awk '/^ +Failed: +[0-9]+$/ { n += $2 } END { print n + 0 }' "$output")
+if [[ $status -eq 0 ]]; then
   log "All tests passed"
 else
-  status=$?
   printf '\033[1;31m==> Tests failed (exit %s): see the failures above\033[0m\n' "$status" >&2
-  exit "$status"
 fi
+echo "${passed} passed, ${failed} failed"
+exit "$status"
