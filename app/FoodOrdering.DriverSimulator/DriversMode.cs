@@ -7,7 +7,13 @@ using FoodOrdering.Kafka;
 
 namespace FoodOrdering.DriverSimulator;
 
-public sealed record DriversSettings(Uri App, string? Kafka, int Count, string[] Regions, double Speed, TimeSpan Tick, TimeSpan Pause, string Prefix);
+public sealed record DriversSettings(Uri App, string? Kafka, int Count, string[] Regions, double Speed, TimeSpan Tick, TimeSpan Pause, string Prefix, double? TimeScale)
+{
+    /// <summary>The host's time scale unless given: ticks and pauses are simulated time, waited in real time divided by it.</summary>
+    public double Scale { get; init; } = TimeScale ?? 1;
+
+    public TimeSpan Real(TimeSpan simulated) => simulated / Scale;
+}
 
 internal sealed record Job(string DeliveryId, string OrderId, string RestaurantId, GeoPoint RestaurantLocation, GeoPoint CustomerLocation, bool PickedUp);
 
@@ -30,11 +36,12 @@ internal static class DriversMode
             return 2;
         }
         using var http = new HttpClient { BaseAddress = settings.App, Timeout = TimeSpan.FromSeconds(10) };
-        var (bootstrap, regions) = await DiscoverAsync(http, settings, cancellationToken);
+        var (bootstrap, regions, hostScale) = await DiscoverAsync(http, settings, cancellationToken);
         if (bootstrap is null)
         {
             return 1;
         }
+        settings = settings with { Scale = settings.TimeScale ?? hostScale };
         KafkaNative.EnsureLoaded();
         using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 5, MessageTimeoutMs = 30_000 })
             .SetErrorHandler((_, e) => Log($"Kafka: {e.Reason}{(e.IsFatal ? " (fatal)" : "; retrying")}"))
@@ -45,7 +52,7 @@ internal static class DriversMode
             await Console.Error.WriteLineAsync($"No such region; known: {string.Join(", ", regions.Select(r => r.Id))}.");
             return 2;
         }
-        Log($"Simulating {settings.Count} drivers in {string.Join(", ", chosen.Select(r => r.Id))} against {settings.App} (Kafka {bootstrap}). Ctrl+C ends the shifts.");
+        Log($"Simulating {settings.Count} drivers in {string.Join(", ", chosen.Select(r => r.Id))} against {settings.App} (Kafka {bootstrap}, time x{settings.Scale:0.###}). Ctrl+C ends the shifts.");
         var tasks = Enumerable.Range(1, settings.Count).Select(n =>
         {
             var region = chosen[(n - 1) % chosen.Count];
@@ -66,7 +73,7 @@ internal static class DriversMode
         return 0;
     }
 
-    private static async Task<(string? Bootstrap, List<RegionInfo> Regions)> DiscoverAsync(HttpClient http, DriversSettings settings, CancellationToken cancellationToken)
+    private static async Task<(string? Bootstrap, List<RegionInfo> Regions, double TimeScale)> DiscoverAsync(HttpClient http, DriversSettings settings, CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromSeconds(1);
         while (!cancellationToken.IsCancellationRequested)
@@ -74,18 +81,16 @@ internal static class DriversMode
             try
             {
                 var regions = await http.GetFromJsonAsync<List<RegionInfo>>("api/regions", Json, cancellationToken) ?? [];
-                var bootstrap = settings.Kafka;
-                if (bootstrap is null)
-                {
-                    using var info = await http.GetFromJsonAsync<JsonDocument>("api/info", Json, cancellationToken);
-                    bootstrap = info!.RootElement.TryGetProperty("kafka", out var k) && k.TryGetProperty("bootstrapServers", out var b) ? b.GetString() : null;
-                }
+                using var info = await http.GetFromJsonAsync<JsonDocument>("api/info", Json, cancellationToken);
+                var bootstrap = settings.Kafka
+                    ?? (info!.RootElement.TryGetProperty("kafka", out var k) && k.TryGetProperty("bootstrapServers", out var b) ? b.GetString() : null);
+                var scale = info!.RootElement.TryGetProperty("timeScale", out var t) && t.TryGetDouble(out var s) ? s : 1;
                 if (bootstrap is null)
                 {
                     await Console.Error.WriteLineAsync("The host's /api/info names no Kafka bootstrap servers; pass --kafka.");
-                    return (null, regions);
+                    return (null, regions, scale);
                 }
-                return (bootstrap, regions);
+                return (bootstrap, regions, scale);
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException && !cancellationToken.IsCancellationRequested)
             {
@@ -94,7 +99,7 @@ internal static class DriversMode
                 delay = TimeSpan.FromSeconds(Math.Min(10, delay.TotalSeconds * 2));
             }
         }
-        return (null, []);
+        return (null, [], 1);
     }
 
     internal static void Log(string message) => Console.WriteLine($"{DateTimeOffset.Now:HH:mm:ss} {message}");
@@ -120,7 +125,7 @@ internal static class DriversMode
                     await DriveToAsync(job.CustomerLocation, cancellationToken);
                     await ReportAsync("delivered", job, cancellationToken);
                     Log($"{driverId}: delivered order {job.OrderId}");
-                    await Task.Delay(settings.Pause, cancellationToken);
+                    await Task.Delay(settings.Real(settings.Pause), cancellationToken);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -183,7 +188,7 @@ internal static class DriversMode
                 {
                     return job;
                 }
-                await Task.Delay(settings.Tick, cancellationToken);
+                await Task.Delay(settings.Real(settings.Tick), cancellationToken);
             }
         }
 
@@ -191,7 +196,7 @@ internal static class DriversMode
         {
             while (_position.DistanceTo(target) > 1)
             {
-                await Task.Delay(settings.Tick, cancellationToken);
+                await Task.Delay(settings.Real(settings.Tick), cancellationToken);
                 _position = _position.MoveToward(target, settings.Speed * settings.Tick.TotalSeconds);
                 // The new position, not the previous one.
                 await PublishAsync(cancellationToken);

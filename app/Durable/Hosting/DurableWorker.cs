@@ -231,6 +231,11 @@ public sealed partial class DurableWorker : BackgroundService
             // While time skipping, wait briefly in real time so idleness is re-checked soon.
             delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds, 20));
         }
+        if (_engine.Time is ScaledTimeProvider scaled)
+        {
+            // The due time is in scaled time; the wait is in real time.
+            delay /= scaled.Scale;
+        }
         await wake.WaitAsync(delay, stoppingToken);
     }
 

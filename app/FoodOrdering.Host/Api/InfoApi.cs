@@ -9,7 +9,7 @@ namespace FoodOrdering.Host.Api;
 
 public sealed record KafkaInfo(string BootstrapServers, bool Embedded, string OrdersTopic, string DriverUpdatesTopic);
 
-public sealed record HostInfo(string Name, string Version, string Environment, string Runtime, string StorePath, bool WorkerEnabled, KafkaInfo Kafka);
+public sealed record HostInfo(string Name, string Version, string Environment, string Runtime, string StorePath, bool WorkerEnabled, KafkaInfo Kafka, double TimeScale);
 
 public static class InfoApi
 {
@@ -19,7 +19,7 @@ public static class InfoApi
         return app;
     }
 
-    internal static Ok<HostInfo> GetInfo(IHostEnvironment environment, IOptions<DurableOptions> durable, KafkaCluster cluster, IOptions<KafkaOptions> kafka) =>
+    internal static Ok<HostInfo> GetInfo(IHostEnvironment environment, IOptions<DurableOptions> durable, KafkaCluster cluster, IOptions<KafkaOptions> kafka, TimeProvider time) =>
         TypedResults.Ok(new HostInfo(
             "FoodOrdering",
             typeof(InfoApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
@@ -28,5 +28,6 @@ public static class InfoApi
             Path.GetFullPath(durable.Value.StorePath),
             durable.Value.WorkerEnabled,
             // Other processes (the driver simulator, kcat) find the embedded broker here.
-            new KafkaInfo(cluster.BootstrapServers, cluster.IsEmbedded, kafka.Value.OrdersTopic, kafka.Value.DriverUpdatesTopic)));
+            new KafkaInfo(cluster.BootstrapServers, cluster.IsEmbedded, kafka.Value.OrdersTopic, kafka.Value.DriverUpdatesTopic),
+            time is Durable.ScaledTimeProvider scaled ? scaled.Scale : 1));
 }

@@ -15,6 +15,11 @@ public static class FoodOrderingExtensions
     public static IHostApplicationBuilder AddFoodOrdering(this IHostApplicationBuilder builder, DurableBuilder durable)
     {
         builder.Services.AddOptions<FoodOrderingOptions>().BindConfiguration(FoodOrderingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        if (builder.Configuration.GetValue<double?>($"{FoodOrderingOptions.SectionName}:{nameof(FoodOrderingOptions.TimeScale)}") is { } scale && scale != 1)
+        {
+            // One clock for the engine, the kitchens and the payment ledger, so timers, prep times and ETAs agree.
+            builder.Services.AddSingleton<TimeProvider>(new Durable.ScaledTimeProvider(scale));
+        }
         durable
             .AddWorkflow<OrderWorkflow>()
             .AddWorkflow<DeliveryWorkflow>()

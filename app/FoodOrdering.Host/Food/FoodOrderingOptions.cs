@@ -31,6 +31,10 @@ public sealed class FoodOrderingOptions
     /// <summary>Orders whose id contains this are declined by the payment stub (empty: never).</summary>
     public string DeclineMarker { get; set; } = "decline";
 
+    /// <summary>How many times faster than real time the whole system runs (simulations; 1 in production). The driver simulator reads it from /api/info.</summary>
+    [Range(0.001, 10_000)]
+    public double TimeScale { get; set; } = 1;
+
     /// <summary>Serve the simulated external systems (payment provider, point of sale) from this host.</summary>
     public bool HostExternalSystems { get; set; } = true;
 

@@ -8,7 +8,7 @@ namespace FoodOrdering.Host.Food;
 /// restaurant's bearer token, and failed callbacks are retried with backoff. State lives in the kitchen's
 /// file, so a restart resumes the same work.
 /// </summary>
-public sealed partial class KitchenService(Kitchen kitchen, RestaurantTokens tokens, IHttpClientFactory httpClients, TimeProvider time, ILogger<KitchenService> logger)
+public sealed partial class KitchenService(Kitchen kitchen, RestaurantTokens tokens, IHttpClientFactory httpClients, ILogger<KitchenService> logger)
     : BackgroundService
 {
     public const string HttpClientName = "kitchen-callbacks";
@@ -16,7 +16,8 @@ public sealed partial class KitchenService(Kitchen kitchen, RestaurantTokens tok
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Tick, time);
+        // The tick is real time (how often to look); what the kitchen does is in the system's (possibly scaled) time.
+        using var timer = new PeriodicTimer(Tick);
         try
         {
             do
