@@ -44,7 +44,8 @@ internal static class CustomersMode
         var outcomes = new ConcurrentDictionary<string, int>();
         var placed = 0;
         var interval = TimeSpan.FromMinutes(1 / settings.PerMinute);
-        var follow = FollowAsync(http, open, outcomes, cancellationToken);
+        using var following = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var follow = FollowAsync(http, open, outcomes, following.Token);
         DriversMode.Log($"Placing {(settings.Count is { } n ? $"{n} orders" : "orders")} at {settings.PerMinute:0.#}/min against {settings.App}. Ctrl+C stops.");
         try
         {
@@ -83,8 +84,9 @@ internal static class CustomersMode
         {
             // Ctrl+C: report what is known.
         }
-        DriversMode.Log($"Placed {placed}; outcomes: {Summary(outcomes)}; still open: {open.Count}");
+        await following.CancelAsync();
         await follow.ContinueWith(_ => { }, TaskScheduler.Default);
+        DriversMode.Log($"Placed {placed}; outcomes: {Summary(outcomes)}; still open: {open.Count}");
         return 0;
     }
 
