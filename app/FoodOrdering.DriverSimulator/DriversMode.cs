@@ -53,6 +53,8 @@ internal static class DriversMode
             return 2;
         }
         Log($"Simulating {settings.Count} drivers in {string.Join(", ", chosen.Select(r => r.Id))} against {settings.App} (Kafka {bootstrap}, time x{settings.Scale:0.###}). Ctrl+C ends the shifts.");
+        using var view = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var live = SimulatorConsole.RunLiveAsync(view.Token);
         var tasks = Enumerable.Range(1, settings.Count).Select(n =>
         {
             var region = chosen[(n - 1) % chosen.Count];
@@ -65,9 +67,13 @@ internal static class DriversMode
         }
         catch (InvalidOperationException ex)
         {
+            await view.CancelAsync();
+            await live;
             await Console.Error.WriteLineAsync(ex.Message);
             return 1;
         }
+        await view.CancelAsync();
+        await live;
         producer.Flush(TimeSpan.FromSeconds(5));
         Log("All shifts ended.");
         return 0;
@@ -102,12 +108,21 @@ internal static class DriversMode
         return (null, [], 1);
     }
 
-    internal static void Log(string message) => Console.WriteLine($"{DateTimeOffset.Now:HH:mm:ss} {message}");
+    internal static void Log(string message) => SimulatorConsole.Log(message);
 
     /// <summary>One driver's phone.</summary>
     private sealed class Phone(string driverId, RegionInfo region, DriversSettings settings, HttpClient http, IProducer<string, string> producer)
     {
         private GeoPoint _position = Start(driverId, region);
+        private int _delivered;
+        private string _activity = "starting";
+        private string? _job;
+
+        private void Show(string activity, string? job)
+        {
+            (_activity, _job) = (activity, job);
+            SimulatorConsole.Update(driverId, new DriverLine(region.Id, _activity, _position, _job, _delivered));
+        }
 
         public async Task RunAsync(CancellationToken cancellationToken)
         {
@@ -115,15 +130,20 @@ internal static class DriversMode
             {
                 while (!cancellationToken.IsCancellationRequested)
                 {
+                    Show("waiting for work", null);
                     var job = await ResumeOrStartShiftAsync(cancellationToken) ?? await WaitForJobAsync(cancellationToken);
                     Log($"{driverId}: job {job.DeliveryId} (order {job.OrderId}) from {job.RestaurantId}");
                     if (!job.PickedUp)
                     {
+                        Show($"to {job.RestaurantId}", job.OrderId);
                         await DriveToAsync(job.RestaurantLocation, cancellationToken);
                         await ReportAsync("pickup", job, cancellationToken);
                     }
+                    Show("to the customer", job.OrderId);
                     await DriveToAsync(job.CustomerLocation, cancellationToken);
                     await ReportAsync("delivered", job, cancellationToken);
+                    _delivered++;
+                    Show("pausing", null);
                     Log($"{driverId}: delivered order {job.OrderId}");
                     await Task.Delay(settings.Real(settings.Pause), cancellationToken);
                 }
@@ -198,6 +218,7 @@ internal static class DriversMode
             {
                 await Task.Delay(settings.Real(settings.Tick), cancellationToken);
                 _position = _position.MoveToward(target, settings.Speed * settings.Tick.TotalSeconds);
+                Show(_activity, _job);
                 // The new position, not the previous one.
                 await PublishAsync(cancellationToken);
             }
