@@ -55,7 +55,14 @@ public static class DurableServiceCollectionExtensions
         {
             optionsBuilder.Configure(configure);
         }
-        var registry = new DurableRegistry();
+        // One registry per container: a second AddDurable (another module's) adds to the same engine.
+        var registry = services.FirstOrDefault(d => d.ServiceType == typeof(DurableRegistry))?.ImplementationInstance as DurableRegistry;
+        if (registry is not null)
+        {
+            return new DurableBuilder(services, registry);
+        }
+        registry = new DurableRegistry();
+        services.AddSingleton(registry);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IWorkflowStore>(sp =>
             new SqliteWorkflowStore(sp.GetRequiredService<IOptions<DurableOptions>>().Value.StorePath, sp.GetRequiredService<TimeProvider>()));
