@@ -754,6 +754,12 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
             }
             return;
         }
+        if (c.Completion != CommitCompletion.ContinuedAsNew && HasUnseenSignals(scope, c))
+        {
+            // A signal arrived while the closing activation ran: closing now would drop it unseen.
+            // Refuse the commit; the activation runs again with the signal among its inputs.
+            throw new StaleHistoryException(c.RunId);
+        }
         var status = c.Completion switch
         {
             CommitCompletion.Completed => WorkflowStatus.Completed,
@@ -912,6 +918,19 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
             _changesSincePrune = 0;
             scope.Execute("DELETE FROM changes WHERE seq < (SELECT MAX(seq) FROM changes) - $keep", ("$keep", ChangeRetention));
         }
+    }
+
+    private static bool HasUnseenSignals(WriteScope scope, ActivationCommit c)
+    {
+        using var reader = scope.Cmd("SELECT id FROM inbox WHERE run_id = $r AND type = $t", ("$r", c.RunId), ("$t", (int)HistoryEventType.SignalReceived)).ExecuteReader();
+        while (reader.Read())
+        {
+            if (!c.ConsumedInbox.Contains(reader.GetInt64(0)))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static string? LatestRunning(WriteScope scope, string workflowId) =>
