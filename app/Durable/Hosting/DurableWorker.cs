@@ -355,7 +355,7 @@ public sealed partial class DurableWorker : BackgroundService
             LogStuck(ex, task.WorkflowId, task.RunId, attempts, delay);
             try
             {
-                await Store.MarkStuckAsync(task.RunId, $"{ex.GetType().Name}: {ex.Message}", _engine.Time.GetUtcNow() + delay, CancellationToken.None);
+                await Store.MarkStuckAsync(task.RunId, $"{ex.GetType().Name}: {ex.Message}", _engine.Time.GetUtcNow() + delay, instance?.WorkflowSpan, CancellationToken.None);
                 settled = true;
             }
             catch (Exception markError)

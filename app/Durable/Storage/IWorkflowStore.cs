@@ -35,7 +35,8 @@ public interface IWorkflowStore : IAsyncDisposable
     Task CommitActivationAsync(ActivationCommit commit, CancellationToken cancellationToken);
 
     /// <summary>Parks a run whose code threw a bug or broke determinism; it is retried after <paramref name="retryAt"/>.</summary>
-    Task MarkStuckAsync(string runId, string error, DateTimeOffset retryAt, CancellationToken cancellationToken);
+    /// <remarks><paramref name="workflowSpan"/>: the RunWorkflow span already emitted, kept so a retry does not emit another.</remarks>
+    Task MarkStuckAsync(string runId, string error, DateTimeOffset retryAt, string? workflowSpan, CancellationToken cancellationToken);
 
     /// <summary>Ends a claim. <paramref name="retry"/>: nothing was committed or parked, so the run's inputs are still due.</summary>
     void ReleaseWorkflowTask(string runId, bool retry);

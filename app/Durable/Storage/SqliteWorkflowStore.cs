@@ -282,11 +282,15 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         });
     }
 
-    public Task MarkStuckAsync(string runId, string error, DateTimeOffset retryAt, CancellationToken cancellationToken) =>
+    public Task MarkStuckAsync(string runId, string error, DateTimeOffset retryAt, string? workflowSpan, CancellationToken cancellationToken) =>
         Writer.WriteAsync(scope =>
         {
-            scope.Execute("UPDATE executions SET stuck_error = $e, stuck_attempts = stuck_attempts + 1, stuck_until = $u, updated_at = $now WHERE run_id = $r AND status = 0",
-                ("$e", error), ("$u", retryAt.ToUnixTimeMilliseconds()), ("$now", _time.GetUtcNow().ToUnixTimeMilliseconds()), ("$r", runId));
+            scope.Execute("""
+                UPDATE executions SET stuck_error = $e, stuck_attempts = stuck_attempts + 1, stuck_until = $u, updated_at = $now,
+                  workflow_span = COALESCE(workflow_span, $span)
+                WHERE run_id = $r AND status = 0
+                """,
+                ("$span", workflowSpan), ("$e", error), ("$u", retryAt.ToUnixTimeMilliseconds()), ("$now", _time.GetUtcNow().ToUnixTimeMilliseconds()), ("$r", runId));
             scope.Effects.Runs.Add((runId, retryAt.ToUnixTimeMilliseconds()));
             var row = ReadRunRow(scope, runId);
             if (row is not null)
