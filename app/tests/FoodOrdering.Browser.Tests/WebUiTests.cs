@@ -82,10 +82,11 @@ public sealed partial class WebUiTests(BrowserHost host) : IClassFixture<Browser
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Status distribution" })).ToBeVisibleAsync();
         await BrowserHost.ScreenshotAsync(page, "9-analytics");
 
-        // Phone width: the shop stacks its columns.
+        // Phone width: the shop stacks its columns and keeps a link to the cart in view.
         var phone = await host.NewPageAsync(390, 844);
         await phone.GotoAsync("/");
-        await Expect(phone.GetByRole(AriaRole.Heading, new() { Name = "Menu of Bites 'n Bytes" })).ToBeVisibleAsync();
+        await phone.GetByRole(AriaRole.Button, new() { Name = "Add Fries to the cart" }).ClickAsync();
+        await Expect(phone.GetByRole(AriaRole.Link, new() { Name = "View cart" })).ToBeVisibleAsync();
         await BrowserHost.ScreenshotAsync(phone, "10-shop-phone");
 
         Assert.Empty(errors);

@@ -15,7 +15,7 @@ export function GeoPlot({ points, center, radiusMeters, title, route }: {
   points: PlotPoint[]; center?: GeoPoint; radiusMeters?: number; title: string; route?: GeoPoint[];
 }) {
   const size = 300;
-  const pad = 24;
+  const pad = 40;
   const lat0 = center?.lat ?? (points[0]?.at.lat ?? 0);
   const k = Math.cos((lat0 * Math.PI) / 180);
   const xy = (p: GeoPoint) => ({ x: p.lon * k, y: -p.lat });

@@ -28,8 +28,8 @@ export function ErrorBox({ error, onRetry }: { error: ApiError | undefined; onRe
 
 export function LiveBadge({ connected }: { connected: boolean }) {
   return (
-    <span className={connected ? 'badge live' : 'badge offline'} role="status" title={connected ? 'Receiving live updates' : 'Reconnecting to live updates'}>
-      {connected ? '● live' : '○ reconnecting'}
+    <span className={connected ? 'badge live' : 'badge offline'} role="status" title={connected ? 'Receiving live updates' : 'Waiting for the live stream (it opens with the first change)'}>
+      {connected ? '● live' : '○ connecting…'}
     </span>
   );
 }

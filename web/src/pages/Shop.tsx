@@ -125,6 +125,9 @@ export function ShopPage() {
           </>
         )}
       </aside>
+      {cart.lines.length > 0 && (
+        <a href="#cart-heading" className="cart-jump">🛒 {itemCount(cart)} items · {money(subtotal(cart))} · View cart</a>
+      )}
     </div>
   );
 }
