@@ -8,14 +8,16 @@ import { useAsync, useEventStream, useInterval } from '../hooks';
 export function DriversPage() {
   const regions = useAsync(api.regions, []);
   const drivers = useAsync(() => api.drivers(), []);
-  const reload = drivers.reload;
+  const reloadDrivers = drivers.reload;
+  const reloadRegions = regions.reload;
+  const reload = useCallback(() => { reloadDrivers(); reloadRegions(); }, [reloadDrivers, reloadRegions]);
   const connected = useEventStream('/api/orders/events', 'order', useCallback(() => reload(), [reload]));
   useInterval(reload, 3000);
   return (
     <div>
       <h1>Drivers <LiveBadge connected={connected} /></h1>
       {(regions.loading || drivers.loading) && !(regions.data && drivers.data) && <Loading what="drivers" />}
-      <ErrorBox error={regions.error ?? drivers.error} onRetry={() => { regions.reload(); reload(); }} />
+      <ErrorBox error={regions.error ?? drivers.error} onRetry={reload} />
       {drivers.data && drivers.data.length === 0 && <Empty>No driver has started a shift. <code>infra/run.sh</code> starts simulated drivers.</Empty>}
       <div className="regions">
         {regions.data?.map(region => {
