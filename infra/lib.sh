@@ -49,3 +49,25 @@ require_dotnet() {
     || die "no .NET SDK matching global.json (10.0.100 or a later 10.0 feature band) is installed; 'dotnet --list-sdks' shows: $(dotnet --list-sdks 2>/dev/null | tr '\n' ' ')"
   [[ ${version%%.*} -ge 10 ]] || die "the .NET 10 SDK is required; found $version"
 }
+
+# Node.js 20+ and npm build the React web UI (web/); every machine of this project has them.
+require_node() {
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+    || die "Node.js 20+ with npm is required to build the web UI and 'node'/'npm' are not on PATH. Install it (https://nodejs.org/en/download, or Debian's nodejs and npm packages) and run this again."
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  [[ $major -ge 20 ]] || die "Node.js 20 or later is required to build the web UI; found $(node --version)"
+}
+
+# build_web: installs the web UI's locked dependencies (only when package-lock.json changed since the last
+# install) and builds web/dist, which the host serves. Quiet unless something fails.
+build_web() {
+  require_node
+  local stamp=web/node_modules/.package-lock.json
+  if [[ ! -f $stamp || web/package-lock.json -nt $stamp ]]; then
+    log "Installing the web UI's npm packages (npm ci)"
+    (cd web && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in web/"
+  fi
+  log "Building the web UI (web/dist)"
+  (cd web && npm run --silent build -- --logLevel warn) >/dev/null || { (cd web && npm run --silent build); die "the web UI build failed (see above)"; }
+}

@@ -14,6 +14,8 @@ ensure_apt_packages librdkafka1 kcat curl
 url="${URLS:-http://localhost:3000}"
 drivers="${DRIVERS:-10}"
 
+build_web
+
 log "Building (Release)"
 dotnet build app/FoodOrdering.Host -c Release -v quiet -nologo
 dotnet build app/FoodOrdering.DriverSimulator -c Release -v quiet -nologo

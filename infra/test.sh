@@ -5,8 +5,13 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source infra/lib.sh
 
 require_dotnet
-# librdkafka1: the Kafka client and the embedded broker the tests start.
-ensure_apt_packages librdkafka1
+# librdkafka1: the Kafka client and the embedded broker the tests start; chromium: the browser tests' browser,
+# fonts-noto-color-emoji: so the menu icons (emoji) show in its screenshots.
+ensure_apt_packages librdkafka1 chromium fonts-noto-color-emoji
+
+build_web
+log "Running the web UI's component tests (Vitest)"
+(cd web && npm test --silent -- --reporter=dot) || die "the web UI's component tests failed"
 
 log "Building FoodOrdering.sln (Release; warnings are errors)"
 dotnet build FoodOrdering.sln -c Release

@@ -16,6 +16,7 @@ app.MapHealthChecks("/health");
 app.MapInfoApi();                          // /api/info
 app.MapWorkflowsApi();                     // /api/workflows: the run inspector's API
 app.MapFoodOrderingApi();                  // /api/orders, /api/drivers, /api/restaurants, /api/payments; /payments-provider and /pos
+app.MapWebUi();                            // the React UI from web/dist, with its client-side routes
 
 app.Run();
 

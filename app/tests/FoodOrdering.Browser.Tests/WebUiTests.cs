@@ -1,0 +1,97 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace FoodOrdering.Browser.Tests;
+
+/// <summary>The web UI in headless Chromium against the real host: shop, tracking, kitchen display, run inspector.</summary>
+public sealed partial class WebUiTests(BrowserHost host) : IClassFixture<BrowserHost>
+{
+    // Payment, Kafka intake and the workflow's first steps take a moment on a busy 2-core machine.
+    private static readonly LocatorAssertionsToHaveAttributeOptions Slow = new() { Timeout = 30_000 };
+
+    [Fact]
+    public async Task Order_PlacedInTheShop_IsTrackedLivePreparedInTheKitchenAndInspectable()
+    {
+        var page = await host.NewPageAsync();
+
+        // The shop: Bites 'n Bytes is the first restaurant; 20 sushi boxes keep its cooks busy for minutes,
+        // so the kitchen display's button is what finishes the order.
+        await page.GotoAsync("/");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Menu of Bites 'n Bytes" })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add Sushi box to the cart" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add Pepperoni pizza to the cart" }).ClickAsync();
+        await page.GetByLabel("Quantity of Sushi box").FillAsync("20");
+        await Expect(page.GetByTestId("subtotal")).ToHaveTextAsync("$362.90");
+        await BrowserHost.ScreenshotAsync(page, "1-shop");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Order for $362.90" }).ClickAsync();
+
+        // Tracking: the page follows the order over SSE.
+        await Expect(page).ToHaveURLAsync(OrderUrl());
+        var orderId = Uri.UnescapeDataString(new Uri(page.Url).Segments[^1]);
+        await Expect(page.GetByTestId("order-state")).ToHaveAttributeAsync("data-state", "IN_PREPARATION", Slow);
+        await Expect(page.Locator("li[data-state='CREATED'].done time")).ToBeVisibleAsync();
+        await BrowserHost.ScreenshotAsync(page, "2-tracking-in-preparation");
+
+        // The kitchen display marks it prepared.
+        var kitchen = await host.NewPageAsync();
+        await kitchen.GotoAsync("/kitchen/bites_n_bytes");
+        var prepared = kitchen.GetByRole(AriaRole.Button, new() { Name = $"Mark order {orderId} prepared" });
+        await Expect(prepared).ToBeVisibleAsync();
+        await BrowserHost.ScreenshotAsync(kitchen, "3-kitchen");
+        await prepared.ClickAsync();
+        await Expect(prepared).ToBeHiddenAsync();
+
+        // The tracking page, still open, moves on by itself (no driver is on shift, so it waits for one).
+        await Expect(page.GetByTestId("order-state")).ToHaveAttributeAsync("data-state", new Regex("SCHEDULING_DELIVERY|WAITING_FOR_DRIVER"), Slow);
+        await BrowserHost.ScreenshotAsync(page, "4-tracking-after-kitchen");
+
+        // The run inspector: find the order's run and read its history.
+        await kitchen.GotoAsync($"/runs?idPrefix={Uri.EscapeDataString(orderId)}");
+        await kitchen.GetByRole(AriaRole.Link, new() { Name = orderId, Exact = true }).ClickAsync();
+        await Expect(kitchen.GetByRole(AriaRole.Heading, new() { Name = $"Run {orderId}" })).ToBeVisibleAsync();
+        await Expect(kitchen.GetByTestId("run-status")).ToHaveTextAsync("Running");
+        var history = kitchen.GetByTestId("history");
+        await Expect(history).ToContainTextAsync("PaymentActivities.Charge");
+        await Expect(history).ToContainTextAsync("SignalReceived");
+        await Expect(kitchen.GetByRole(AriaRole.Link, new() { Name = $"delivery-{orderId}" })).ToBeVisibleAsync();
+        await BrowserHost.ScreenshotAsync(kitchen, "5-run");
+    }
+
+    [Fact]
+    public async Task OtherPages_Open_WithoutErrors()
+    {
+        var page = await host.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+
+        await page.GotoAsync("/runs");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Workflow runs" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Table).Or(page.GetByText("No run matches these filters."))).ToBeVisibleAsync();
+        await BrowserHost.ScreenshotAsync(page, "6-runs");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Board" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Preparing" })).ToBeVisibleAsync();
+        await BrowserHost.ScreenshotAsync(page, "7-board");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Drivers" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "San Jose (CA)" })).ToBeVisibleAsync();
+        await BrowserHost.ScreenshotAsync(page, "8-drivers");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Analytics" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Status distribution" })).ToBeVisibleAsync();
+        await BrowserHost.ScreenshotAsync(page, "9-analytics");
+
+        // Phone width: the shop stacks its columns and keeps a link to the cart in view.
+        var phone = await host.NewPageAsync(390, 844);
+        await phone.GotoAsync("/");
+        await phone.GetByRole(AriaRole.Button, new() { Name = "Add Fries to the cart" }).ClickAsync();
+        await Expect(phone.GetByRole(AriaRole.Link, new() { Name = "View cart" })).ToBeVisibleAsync();
+        await BrowserHost.ScreenshotAsync(phone, "10-shop-phone");
+
+        Assert.Empty(errors);
+    }
+
+    [GeneratedRegex(@"/orders/[^/]+$")]
+    private static partial Regex OrderUrl();
+}

@@ -1,0 +1,174 @@
+// The host's HTTP API, typed as the UI uses it. Every error is ProblemDetails JSON (RFC 9457).
+
+export type OrderState =
+  | 'NEW' | 'CREATED' | 'SCHEDULED' | 'IN_PREPARATION' | 'SCHEDULING_DELIVERY'
+  | 'WAITING_FOR_DRIVER' | 'IN_DELIVERY' | 'DELIVERED' | 'REJECTED' | 'CANCELLED';
+
+export type WorkflowStatus = 'Running' | 'Completed' | 'Failed' | 'Cancelled' | 'Terminated' | 'ContinuedAsNew';
+
+export interface GeoPoint { lat: number; lon: number }
+
+export interface Product {
+  productId: string; name: string; category: string; price: number; prepSeconds: number; icon: string;
+}
+
+export interface Restaurant {
+  id: string; name: string; regionId: string; location: GeoPoint; cooks: number; menu: Product[];
+}
+
+export interface Region {
+  id: string; name: string; center: GeoPoint; radiusMeters: number; waitingDrivers: number; pendingDeliveries: number;
+}
+
+export interface OrderStatus {
+  orderId: string;
+  state: OrderState;
+  restaurantId: string;
+  regionId?: string | null;
+  totalCost: number;
+  history: { state: OrderState; at: string }[];
+  scheduledFor?: string | null;
+  driverId?: string | null;
+  driverLocation?: GeoPoint | null;
+  restaurantLocation?: GeoPoint | null;
+  deliveryLocation?: GeoPoint | null;
+  etaAt?: string | null;
+  reason?: string | null;
+  refunded: boolean;
+}
+
+export interface OrderView {
+  id: string; status: OrderStatus | null; workflowStatus: WorkflowStatus; stuck: boolean; stuckError?: string | null; createdAt: string;
+}
+
+export interface OrderProduct { productId: string; description?: string | null; quantity: number }
+
+export interface PlaceOrder {
+  id?: string; restaurantId: string; products: OrderProduct[]; totalCost: number; deliveryDelay: number;
+}
+
+export interface KitchenOrder {
+  orderId: string; restaurantId: string; products: OrderProduct[];
+  state: 'Queued' | 'Cooking' | 'Ready' | 'Notified' | 'Cancelled';
+  acceptedAt: string; cook?: number | null; cookStartedAt?: string | null; readyAt?: string | null;
+  callbackAttempts: number; lastCallbackError?: string | null;
+}
+
+export interface DriverTwinState {
+  driverId: string; state: 'IDLE' | 'WAITING_FOR_WORK' | 'DELIVERING' | string; regionId?: string | null;
+  location?: GeoPoint | null; locationAt?: string | null; deliveriesCompleted: number;
+  job?: { deliveryId?: string; orderId?: string; restaurantLocation?: GeoPoint; deliveryLocation?: GeoPoint } | null;
+}
+
+export interface DriverView { driverId: string; state: DriverTwinState; runId: string }
+
+export interface ErrorInfo { message?: string; type?: string; stackTrace?: string | null; [key: string]: unknown }
+
+export interface WorkflowSummary {
+  workflowId: string; runId: string; type: string; status: WorkflowStatus; createdAt: string; closedAt?: string | null;
+  customStatus?: unknown; isStuck: boolean;
+}
+
+export interface WorkflowList { items: WorkflowSummary[]; nextPageToken?: string | null }
+
+export interface WorkflowDetails {
+  workflowId: string; runId: string; type: string; status: WorkflowStatus; customStatus?: unknown; input?: unknown;
+  result?: unknown; error?: ErrorInfo | null; createdAt: string; updatedAt: string; closedAt?: string | null;
+  parentWorkflowId?: string | null; parentRunId?: string | null; historyLength: number; cancelRequested: boolean;
+  isStuck: boolean; stuckError?: string | null; stuckAttempts: number; stuckRetryAt?: string | null; traceId?: string | null;
+  pendingActivities: { sequence: number; name: string; attempt: number; nextAttemptAt: string; lastError?: ErrorInfo | null }[];
+  pendingTimers: { sequence: number; fireAt: string }[];
+  children: { workflowId: string; runId: string; type: string; status: WorkflowStatus }[];
+  bufferedSignals: { name: string; argument?: unknown }[];
+}
+
+export interface HistoryEvent {
+  eventId: number; type: string; timestamp: string; sequence?: number | null; name?: string | null; payload?: unknown;
+  error?: ErrorInfo | null; target?: string | null; options?: unknown;
+}
+
+/** A failed request, carrying the server's ProblemDetails when it sent one. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly detail?: string;
+  readonly errors?: Record<string, string[]>;
+
+  constructor(status: number, title: string, detail?: string, errors?: Record<string, string[]>) {
+    super(detail ?? title);
+    this.status = status;
+    this.title = title;
+    this.detail = detail;
+    this.errors = errors;
+  }
+}
+
+interface ProblemDetails { title?: string; detail?: string; status?: number; errors?: Record<string, string[]> }
+
+export async function request<T>(path: string, init?: RequestInit): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      ...init,
+      headers: { accept: 'application/json', ...(init?.body ? { 'content-type': 'application/json' } : {}), ...init?.headers },
+    });
+  } catch (e) {
+    throw new ApiError(0, 'The server cannot be reached', e instanceof Error ? e.message : String(e));
+  }
+  const text = await response.text();
+  const body: unknown = text ? safeJson(text) : undefined;
+  if (!response.ok) {
+    const problem = (typeof body === 'object' && body !== null ? body : {}) as ProblemDetails;
+    throw new ApiError(response.status, problem.title ?? `${response.status} ${response.statusText}`, problem.detail, problem.errors);
+  }
+  return body as T;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export const post = <T>(path: string, body?: unknown) =>
+  request<T>(path, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+
+export const api = {
+  restaurants: () => request<Restaurant[]>('/api/restaurants'),
+  regions: () => request<Region[]>('/api/regions'),
+  orders: (pageSize = 500) => request<OrderView[]>(`/api/orders?pageSize=${pageSize}`),
+  order: (id: string) => request<OrderView>(`/api/orders/${encodeURIComponent(id)}`),
+  placeOrder: (order: PlaceOrder) => post<{ id: string; statusUrl: string; eventsUrl: string }>('/api/orders', order),
+  cancelOrder: (id: string) => post<{ id: string; message: string }>(`/api/orders/${encodeURIComponent(id)}/cancel`),
+  queue: (restaurantId: string) => request<KitchenOrder[]>(`/api/restaurants/${encodeURIComponent(restaurantId)}/queue`),
+  markPrepared: (restaurantId: string, orderId: string) =>
+    post<void>(`/api/restaurants/${encodeURIComponent(restaurantId)}/orders/${encodeURIComponent(orderId)}/mark-prepared`),
+  drivers: (regionId?: string) => request<DriverView[]>(`/api/drivers${regionId ? `?regionId=${encodeURIComponent(regionId)}` : ''}`),
+  workflows: (query: Record<string, string | undefined>) => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value) params.set(key, value);
+    return request<WorkflowList>(`/api/workflows?${params.toString()}`);
+  },
+  workflow: (id: string) => request<WorkflowDetails>(`/api/workflows/${encodeURIComponent(id)}`),
+  history: (id: string) => request<HistoryEvent[]>(`/api/workflows/${encodeURIComponent(id)}/history`),
+  signal: (id: string, name: string, argument: unknown) => post<unknown>(`/api/workflows/${encodeURIComponent(id)}/signals/${encodeURIComponent(name)}`, argument),
+  cancelRun: (id: string) => post<unknown>(`/api/workflows/${encodeURIComponent(id)}/cancel`),
+  terminateRun: (id: string, reason: string) => post<unknown>(`/api/workflows/${encodeURIComponent(id)}/terminate`, { reason }),
+};
+
+export const ORDER_FLOW: OrderState[] = [
+  'CREATED', 'SCHEDULED', 'IN_PREPARATION', 'SCHEDULING_DELIVERY', 'WAITING_FOR_DRIVER', 'IN_DELIVERY', 'DELIVERED',
+];
+
+export const STATE_LABELS: Record<OrderState, string> = {
+  NEW: 'New', CREATED: 'Created', SCHEDULED: 'Scheduled', IN_PREPARATION: 'In preparation', SCHEDULING_DELIVERY: 'Finding a driver',
+  WAITING_FOR_DRIVER: 'Driver on the way', IN_DELIVERY: 'In delivery', DELIVERED: 'Delivered', REJECTED: 'Rejected', CANCELLED: 'Cancelled',
+};
+
+export const isTerminal = (state: OrderState) => state === 'DELIVERED' || state === 'REJECTED' || state === 'CANCELLED';
+export const isCancellable = (state: OrderState) => state === 'NEW' || state === 'CREATED' || state === 'SCHEDULED';
+
+export const money = (value: number) => `$${value.toFixed(2)}`;
+export const time = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleTimeString() : '');

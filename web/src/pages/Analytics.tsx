@@ -1,0 +1,59 @@
+import { money, STATE_LABELS } from '../api';
+import { ErrorBox, LiveBadge, Loading, Empty } from '../components/Status';
+import { useNow } from '../hooks';
+import { computeAnalytics, useLiveOrders } from '../orders';
+
+const seconds = (s: number | null) => (s === null ? '—' : s < 120 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`);
+
+/** Figures computed in the browser from the recent orders and the live stream. */
+export function AnalyticsPage() {
+  const { orders, error, loading, connected } = useLiveOrders();
+  const now = useNow(5000);
+  const a = computeAnalytics(orders, now);
+  const maxState = Math.max(1, ...a.byState.map(([, n]) => n));
+  const maxMinute = Math.max(1, ...a.perMinute.map(m => m.count));
+  const maxRevenue = Math.max(1, ...a.revenue.map(([, n]) => n));
+  return (
+    <div>
+      <h1>Analytics <LiveBadge connected={connected} /></h1>
+      {loading && <Loading what="orders" />}
+      <ErrorBox error={error} />
+      {!loading && orders.length === 0 && <Empty>No orders yet.</Empty>}
+      <div className="stats">
+        <div className="stat"><span className="muted">Orders</span><strong>{orders.length}</strong></div>
+        <div className="stat"><span className="muted">Average order time</span><strong>{seconds(a.averageSeconds)}</strong></div>
+        <div className="stat"><span className="muted">p95 order time</span><strong>{seconds(a.p95Seconds)}</strong></div>
+      </div>
+      <div className="two-col">
+        <section aria-labelledby="dist-heading" className="card">
+          <h2 id="dist-heading">Status distribution</h2>
+          <ul className="bars">
+            {a.byState.map(([state, n]) => (
+              <li key={state}><span className="bar-label">{STATE_LABELS[state]}</span>
+                <span className="bar"><span className={`bar-fill state-${state}`} style={{ width: `${(n / maxState) * 100}%` }} /></span><span>{n}</span></li>
+            ))}
+          </ul>
+        </section>
+        <section aria-labelledby="rev-heading" className="card">
+          <h2 id="rev-heading">Revenue per restaurant</h2>
+          <ul className="bars">
+            {a.revenue.map(([id, total]) => (
+              <li key={id}><span className="bar-label">{id}</span>
+                <span className="bar"><span className="bar-fill" style={{ width: `${(total / maxRevenue) * 100}%` }} /></span><span>{money(total)}</span></li>
+            ))}
+          </ul>
+        </section>
+      </div>
+      <section aria-labelledby="rate-heading" className="card">
+        <h2 id="rate-heading">Orders per minute (last 30 minutes)</h2>
+        <svg viewBox="0 0 300 100" className="chart" role="img" aria-label={`Orders per minute; latest minute ${a.perMinute.at(-1)?.count ?? 0}`}>
+          {a.perMinute.map((m, i) => {
+            const h = (m.count / maxMinute) * 90;
+            return <rect key={m.minute} x={i * 10 + 1} y={95 - h} width="8" height={h} className="chart-bar"><title>{`${-m.minute} min ago: ${m.count}`}</title></rect>;
+          })}
+          <line x1="0" y1="95.5" x2="300" y2="95.5" className="chart-axis" />
+        </svg>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,82 @@
+import { useState, type FormEvent } from 'react';
+import { api, time, type WorkflowStatus } from '../api';
+import { Empty, ErrorBox, Loading } from '../components/Status';
+import { useAsync } from '../hooks';
+import { Link, useLocation, useRouter } from '../router';
+
+const STATUSES: WorkflowStatus[] = ['Running', 'Completed', 'Failed', 'Cancelled', 'Terminated', 'ContinuedAsNew'];
+const TYPES = ['OrderWorkflow', 'DeliveryWorkflow', 'DriverTwinWorkflow', 'RegionMatcherWorkflow'];
+
+/** The run inspector's list: filters live in the URL so a filtered view can be shared and reloaded. */
+export function RunsPage() {
+  const { query } = useLocation();
+  const { navigate } = useRouter();
+  const filters = {
+    type: query.get('type') ?? '', status: query.get('status') ?? '', idPrefix: query.get('idPrefix') ?? '',
+    stuck: query.get('stuck') ?? '', pageToken: query.get('pageToken') ?? '',
+  };
+  const [draft, setDraft] = useState(filters);
+  const key = JSON.stringify(filters);
+  const runs = useAsync(() => api.workflows({ ...filters, pageSize: '25' }), [key]);
+
+  const go = (next: typeof filters) => {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(next)) if (v) params.set(k, v);
+    navigate(`/runs${params.size ? `?${params.toString()}` : ''}`);
+  };
+  const submit = (e: FormEvent) => { e.preventDefault(); go({ ...draft, pageToken: '' }); };
+
+  return (
+    <div>
+      <h1>Workflow runs</h1>
+      <form className="filters" onSubmit={submit} aria-label="Filter runs">
+        <label>Type
+          <input list="run-types" value={draft.type} onChange={e => setDraft({ ...draft, type: e.target.value })} placeholder="any" />
+          <datalist id="run-types">{TYPES.map(t => <option key={t} value={t} />)}</datalist>
+        </label>
+        <label>Status
+          <select value={draft.status} onChange={e => setDraft({ ...draft, status: e.target.value })}>
+            <option value="">any</option>
+            {STATUSES.map(s => <option key={s} value={s}>{s}</option>)}
+          </select>
+        </label>
+        <label>Id prefix
+          <input value={draft.idPrefix} onChange={e => setDraft({ ...draft, idPrefix: e.target.value })} placeholder="order-" />
+        </label>
+        <label className="checkbox">
+          <input type="checkbox" checked={draft.stuck === 'true'} onChange={e => setDraft({ ...draft, stuck: e.target.checked ? 'true' : '' })} />
+          Stuck only
+        </label>
+        <button type="submit">Apply</button>
+        <button type="button" className="link" onClick={() => { const none = { type: '', status: '', idPrefix: '', stuck: '', pageToken: '' }; setDraft(none); go(none); }}>Clear</button>
+        <button type="button" onClick={runs.reload}>Refresh</button>
+      </form>
+      {runs.loading && !runs.data && <Loading what="runs" />}
+      <ErrorBox error={runs.error} onRetry={runs.reload} />
+      {runs.data && runs.data.items.length === 0 && <Empty>No run matches these filters.</Empty>}
+      {runs.data && runs.data.items.length > 0 && (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">Workflow runs, newest first</caption>
+            <thead><tr><th scope="col">Workflow id</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Closed</th></tr></thead>
+            <tbody>
+              {runs.data.items.map(r => (
+                <tr key={r.runId} className={r.isStuck ? 'stuck' : undefined}>
+                  <td><Link to={`/runs/${encodeURIComponent(r.workflowId)}`}>{r.workflowId}</Link>{r.isStuck && <span className="badge danger-badge">stuck</span>}</td>
+                  <td>{r.type}</td>
+                  <td><span className={`wf wf-${r.status}`}>{r.status}</span></td>
+                  <td>{new Date(r.createdAt).toLocaleString()}</td>
+                  <td>{time(r.closedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <nav className="pager" aria-label="Pages">
+        {filters.pageToken && <button type="button" onClick={() => window.history.back()}>← Previous</button>}
+        {runs.data?.nextPageToken && <button type="button" onClick={() => go({ ...filters, pageToken: runs.data!.nextPageToken! })}>Next →</button>}
+      </nav>
+    </div>
+  );
+}
