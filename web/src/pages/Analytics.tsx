@@ -1,6 +1,6 @@
-import { money, STATE_LABELS } from '../api';
+import { api, money, STATE_LABELS } from '../api';
 import { ErrorBox, LiveBadge, Loading, Empty } from '../components/Status';
-import { useNow } from '../hooks';
+import { useAsync, useNow } from '../hooks';
 import { computeAnalytics, useLiveOrders } from '../orders';
 
 const seconds = (s: number | null) => (s === null ? '—' : s < 120 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`);
@@ -9,6 +9,8 @@ const seconds = (s: number | null) => (s === null ? '—' : s < 120 ? `${s.toFix
 export function AnalyticsPage() {
   const { orders, error, loading, connected } = useLiveOrders();
   const now = useNow(5000);
+  const restaurants = useAsync(api.restaurants, []);
+  const name = (id: string) => restaurants.data?.find(r => r.id === id)?.name ?? id;
   const a = computeAnalytics(orders, now);
   const maxState = Math.max(1, ...a.byState.map(([, n]) => n));
   const maxMinute = Math.max(1, ...a.perMinute.map(m => m.count));
@@ -38,7 +40,7 @@ export function AnalyticsPage() {
           <h2 id="rev-heading">Revenue per restaurant</h2>
           <ul className="bars">
             {a.revenue.map(([id, total]) => (
-              <li key={id}><span className="bar-label">{id}</span>
+              <li key={id}><span className="bar-label">{name(id)}</span>
                 <span className="bar"><span className="bar-fill" style={{ width: `${(total / maxRevenue) * 100}%` }} /></span><span>{money(total)}</span></li>
             ))}
           </ul>
@@ -46,7 +48,7 @@ export function AnalyticsPage() {
       </div>
       <section aria-labelledby="rate-heading" className="card">
         <h2 id="rate-heading">Orders per minute (last 30 minutes)</h2>
-        <svg viewBox="0 0 300 100" className="chart" role="img" aria-label={`Orders per minute; latest minute ${a.perMinute.at(-1)?.count ?? 0}`}>
+        <svg viewBox="0 0 300 100" preserveAspectRatio="none" className="chart" role="img" aria-label={`Orders per minute; latest minute ${a.perMinute.at(-1)?.count ?? 0}`}>
           {a.perMinute.map((m, i) => {
             const h = (m.count / maxMinute) * 90;
             return <rect key={m.minute} x={i * 10 + 1} y={95 - h} width="8" height={h} className="chart-bar"><title>{`${-m.minute} min ago: ${m.count}`}</title></rect>;

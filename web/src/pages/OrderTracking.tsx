@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import { api, isCancellable, money, STATE_LABELS, type ApiError, type OrderView } from '../api';
+import { api, isCancellable, isTerminal, money, STATE_LABELS, time, type ApiError, type OrderView } from '../api';
 import { Eta } from '../components/Eta';
 import { GeoPlot, type PlotPoint } from '../components/GeoPlot';
 import { StatusProgress } from '../components/StatusProgress';
@@ -70,7 +70,7 @@ export function OrderTrackingPage({ id }: { id: string }) {
               <h2 id="delivery-heading">Delivery</h2>
               <dl className="facts">
                 <dt>Driver</dt><dd>{status.driverId ?? <span className="muted">not assigned yet</span>}</dd>
-                <dt>Arrives</dt><dd>{status.state === 'DELIVERED' ? 'delivered' : <Eta etaAt={status.etaAt} />}</dd>
+                <dt>Arrives</dt><dd>{status.state === 'DELIVERED' ? `delivered at ${time(status.history.at(-1)?.at)}` : isTerminal(status.state) ? 'no delivery' : <Eta etaAt={status.etaAt} />}</dd>
               </dl>
               <GeoPlot title="Restaurant, delivery address and driver" points={points} />
             </section>

@@ -7,6 +7,10 @@ import { Link, useLocation, useRouter } from '../router';
 const STATUSES: WorkflowStatus[] = ['Running', 'Completed', 'Failed', 'Cancelled', 'Terminated', 'ContinuedAsNew'];
 const TYPES = ['OrderWorkflow', 'DeliveryWorkflow', 'DriverTwinWorkflow', 'RegionMatcherWorkflow'];
 
+/** The domain state in a custom status (an order's or a driver's), when it has one. */
+const stateOf = (custom: unknown) =>
+  typeof custom === 'object' && custom !== null && typeof (custom as { state?: unknown }).state === 'string' ? (custom as { state: string }).state : '';
+
 /** The run inspector's list: filters live in the URL so a filtered view can be shared and reloaded. */
 export function RunsPage() {
   const { query } = useLocation();
@@ -58,13 +62,14 @@ export function RunsPage() {
         <div className="table-wrap">
           <table>
             <caption className="visually-hidden">Workflow runs, newest first</caption>
-            <thead><tr><th scope="col">Workflow id</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Closed</th></tr></thead>
+            <thead><tr><th scope="col">Workflow id</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">State</th><th scope="col">Created</th><th scope="col">Closed</th></tr></thead>
             <tbody>
               {runs.data.items.map(r => (
                 <tr key={r.runId} className={r.isStuck ? 'stuck' : undefined}>
                   <td><Link to={`/runs/${encodeURIComponent(r.workflowId)}`}>{r.workflowId}</Link>{r.isStuck && <span className="badge danger-badge">stuck</span>}</td>
                   <td>{r.type}</td>
                   <td><span className={`wf wf-${r.status}`}>{r.status}</span></td>
+                  <td>{stateOf(r.customStatus)}</td>
                   <td>{new Date(r.createdAt).toLocaleString()}</td>
                   <td>{time(r.closedAt)}</td>
                 </tr>
