@@ -92,6 +92,25 @@ public sealed partial class WebUiTests(BrowserHost host) : IClassFixture<Browser
         Assert.Empty(errors);
     }
 
+    [Fact]
+    public async Task Order_ScheduledForLater_CancelledFromTheTrackingPageAndRefunded()
+    {
+        var page = await host.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Snack in the Box" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add Chicken wings to the cart" }).ClickAsync();
+        await page.GetByLabel("Delivery time").SelectOptionAsync(new SelectOptionValue { Label = "In 10 minutes" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Order for $3.40" }).ClickAsync();
+
+        await Expect(page.GetByTestId("order-state")).ToHaveAttributeAsync("data-state", "SCHEDULED", Slow);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel the order" }).ClickAsync();
+        await Expect(page.GetByTestId("order-state")).ToHaveAttributeAsync("data-state", "CANCELLED", Slow);
+        var alert = page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "The order was cancelled." });
+        await Expect(alert).ToContainTextAsync("The payment was refunded.");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Cancel the order" })).ToBeHiddenAsync();
+        await BrowserHost.ScreenshotAsync(page, "11-tracking-cancelled");
+    }
+
     [GeneratedRegex(@"/orders/[^/]+$")]
     private static partial Regex OrderUrl();
 }

@@ -65,7 +65,7 @@ export function OrderTrackingPage({ id }: { id: string }) {
               {isCancellable(status.state) && order.workflowStatus === 'Running' && (
                 <button type="button" className="danger" onClick={cancel}>Cancel the order</button>
               )}
-              {cancelMessage && <p role="status">{cancelMessage}</p>}
+              {cancelMessage && !ended && <p role="status">{cancelMessage}</p>}
               <ErrorBox error={cancelError} />
             </section>
             <section aria-labelledby="delivery-heading">
