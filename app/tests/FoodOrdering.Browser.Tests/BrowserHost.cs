@@ -34,6 +34,8 @@ public sealed class BrowserHost : WebApplicationFactory<Program>, IAsyncLifetime
         {
             throw new InvalidOperationException("web/dist is not built: run `npm ci && npm run build` in web/ (infra/test.sh does) before the browser tests.");
         }
+        // Every page waits on the real host; 5 s (Playwright's default) is short while other test projects load the machine.
+        Assertions.SetDefaultExpectTimeout(20_000);
         UseKestrel(_port);
         StartServer();
         Directory.CreateDirectory(ScreenshotDirectory);
