@@ -9,7 +9,7 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): Async<T> {
   const [error, setError] = useState<ApiError>();
   const [loading, setLoading] = useState(true);
   const [version, setVersion] = useState(0);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // The caller's deps decide when to load again, as with useEffect.
   const stableLoad = useCallback(load, deps);
   useEffect(() => {
     let live = true;

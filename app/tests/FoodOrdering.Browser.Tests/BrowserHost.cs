@@ -30,14 +30,17 @@ public sealed class BrowserHost : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var webRoot = WebUiExtensions.FindRoot(null, AppContext.BaseDirectory)
-            ?? throw new InvalidOperationException("web/dist is not built: run `npm ci && npm run build` in web/ (infra/test.sh does) before the browser tests.");
+        if (WebUiExtensions.FindRoot(null, AppContext.BaseDirectory) is null)
+        {
+            throw new InvalidOperationException("web/dist is not built: run `npm ci && npm run build` in web/ (infra/test.sh does) before the browser tests.");
+        }
+        // Every page waits on the real host; 5 s (Playwright's default) is short while other test projects load the machine.
+        Assertions.SetDefaultExpectTimeout(20_000);
         UseKestrel(_port);
         StartServer();
         Directory.CreateDirectory(ScreenshotDirectory);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Args = ChromiumArgs, Headless = true });
-        _ = webRoot;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder) =>

@@ -13,8 +13,10 @@ export function OrderTrackingPage({ id }: { id: string }) {
   const [cancelMessage, setCancelMessage] = useState<string>();
   const [cancelError, setCancelError] = useState<ApiError>();
   const onEvent = useCallback((o: OrderView) => setLive(o), []);
-  const connected = useEventStream<OrderView>(`/api/orders/${encodeURIComponent(id)}/events`, 'order', onEvent);
   const order = live ?? initial.data;
+  // The server ends the stream once the order's workflow has closed; without this EventSource would reconnect forever.
+  const ended = order !== undefined && order.workflowStatus !== 'Running';
+  const connected = useEventStream<OrderView>(ended ? null : `/api/orders/${encodeURIComponent(id)}/events`, 'order', onEvent);
   const status = order?.status;
 
   const cancel = async () => {
@@ -34,7 +36,7 @@ export function OrderTrackingPage({ id }: { id: string }) {
 
   return (
     <div className="tracking">
-      <h1>Order <code>{id}</code> <LiveBadge connected={connected || (order !== undefined && order.workflowStatus !== 'Running')} /></h1>
+      <h1>Order <code>{id}</code> {ended ? <span className="badge">final</span> : <LiveBadge connected={connected} />}</h1>
       {!order && initial.loading && <Loading what="the order" />}
       {!order && initial.error?.status === 404 && (
         <p role="status">Waiting for the order to reach the kitchen (it travels through Kafka first)…</p>
@@ -63,7 +65,7 @@ export function OrderTrackingPage({ id }: { id: string }) {
               {isCancellable(status.state) && order.workflowStatus === 'Running' && (
                 <button type="button" className="danger" onClick={cancel}>Cancel the order</button>
               )}
-              {cancelMessage && <p role="status">{cancelMessage}</p>}
+              {cancelMessage && !ended && <p role="status">{cancelMessage}</p>}
               <ErrorBox error={cancelError} />
             </section>
             <section aria-labelledby="delivery-heading">
