@@ -15,6 +15,9 @@ public sealed class DriverUpdatesConsumer(DurableClient client, KafkaCluster clu
 {
     protected override string Topic => Options.DriverUpdatesTopic;
 
+    // Order intake keeps the configured group (and its committed offsets); positions get a group of their own.
+    protected override string GroupId => $"{Options.ConsumerGroup}.{Options.DriverUpdatesTopic}";
+
     protected override async Task<RecordOutcome> HandleAsync(ConsumeResult<string, string> record, CancellationToken cancellationToken)
     {
         var driverId = record.Message.Key;

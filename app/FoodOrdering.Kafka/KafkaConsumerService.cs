@@ -29,6 +29,12 @@ public abstract partial class KafkaConsumerService(KafkaCluster cluster, KafkaPr
 
     protected abstract string Topic { get; }
 
+    /// <summary>
+    /// The consumer group; one per consumer, so one consumer's join or leave never makes the other stop and rejoin
+    /// (on librdkafka's embedded mock cluster such a two-member rebalance could stall intake for the whole session timeout).
+    /// </summary>
+    protected virtual string GroupId => Options.ConsumerGroup;
+
     public long Consumed => Interlocked.Read(ref _consumed);
     public long DeadLettered => Interlocked.Read(ref _deadLettered);
 
@@ -44,7 +50,7 @@ public abstract partial class KafkaConsumerService(KafkaCluster cluster, KafkaPr
         using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
         {
             BootstrapServers = cluster.BootstrapServers,
-            GroupId = Options.ConsumerGroup,
+            GroupId = GroupId,
             AutoOffsetReset = AutoOffsetReset.Earliest,
             EnableAutoCommit = true,
             EnableAutoOffsetStore = false,
@@ -64,7 +70,7 @@ public abstract partial class KafkaConsumerService(KafkaCluster cluster, KafkaPr
         })
         .Build();
         consumer.Subscribe(Topic);
-        LogStarted(Topic, Options.ConsumerGroup, cluster.BootstrapServers);
+        LogStarted(Topic, GroupId, cluster.BootstrapServers);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -101,7 +107,7 @@ public abstract partial class KafkaConsumerService(KafkaCluster cluster, KafkaPr
 
     private async Task ProcessAsync(ConsumeResult<string, string> record, CancellationToken stoppingToken)
     {
-        using var activity = KafkaTracing.StartProcess(record, Options.ConsumerGroup);
+        using var activity = KafkaTracing.StartProcess(record, GroupId);
         var delay = TimeSpan.FromMilliseconds(100);
         while (true)
         {

@@ -20,6 +20,7 @@ public sealed class KafkaOptions
     [Required]
     public string DeadLetterSuffix { get; set; } = ".dlq";
 
+    /// <summary>Consumer group of order intake; driver positions are consumed as group "{ConsumerGroup}.{DriverUpdatesTopic}".</summary>
     [Required]
     public string ConsumerGroup { get; set; } = "food-ordering";
 

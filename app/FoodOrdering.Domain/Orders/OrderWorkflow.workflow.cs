@@ -17,6 +17,7 @@ public sealed class OrderWorkflow : Workflow<OrderRequest, OrderResult>
 
     private WorkflowContext _context = null!;
     private OrderStatus _status = null!;
+    private bool _kitchenAsked;
 
     public override async Task<OrderResult> RunAsync(WorkflowContext context, OrderRequest order)
     {
@@ -39,6 +40,28 @@ public sealed class OrderWorkflow : Workflow<OrderRequest, OrderResult>
             return End(OrderState.Rejected, charge.DeclineReason ?? "The payment was declined.");
         }
 
+        try
+        {
+            return await FulfilAsync(order, restaurant, region, customer, charge);
+        }
+        catch (Exception ex) when (context.IsCancellationRequested
+            && ex is OperationCanceledException or ChildWorkflowFailedException { Error.Type: nameof(WorkflowStatus.Canceled) })
+        {
+            // An operator cancelled the run (POST /api/workflows/{id}/cancel): compensate as for any cancelled order, then end Canceled.
+            const string reason = "Cancelled by an operator.";
+            if (_kitchenAsked)
+            {
+                await context.ExecuteActivityAsync((RestaurantActivities r) => r.CancelPreparationAsync(order.Id, restaurant.Id), Kitchen, context.DetachedCancellationToken);
+            }
+            await RefundAsync(charge, reason);
+            End(OrderState.Cancelled, reason);
+            throw;
+        }
+    }
+
+    private async Task<OrderResult> FulfilAsync(OrderRequest order, Restaurant restaurant, Region region, GeoPoint customer, ChargeResult charge)
+    {
+        var context = _context;
         _status = _status with { ScheduledFor = context.UtcNow + TimeSpan.FromMilliseconds(order.DeliveryDelay) };
         Move(OrderState.Scheduled);
         if (await CancelledBeforeAsync(_status.ScheduledFor.Value) is { } cancel)
@@ -47,6 +70,7 @@ public sealed class OrderWorkflow : Workflow<OrderRequest, OrderResult>
             return End(OrderState.Cancelled, cancel.Reason ?? "Cancelled by the customer.");
         }
 
+        _kitchenAsked = true;
         await context.ExecuteActivityAsync((RestaurantActivities r) => r.PrepareAsync(order.Id, restaurant.Id, order.Products), Kitchen);
         Move(OrderState.InPreparation);
         try
@@ -78,11 +102,13 @@ public sealed class OrderWorkflow : Workflow<OrderRequest, OrderResult>
     /// <summary>Waits for the scheduled time; a customer's cancel signal before then wins.</summary>
     private async Task<CancelRequest?> CancelledBeforeAsync(DateTimeOffset time)
     {
-        using var stop = new CancellationTokenSource();
+        // Linked: an operator's cancellation of the run must end this wait too, not only a customer's signal.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_context.CancellationToken);
         var timer = _context.DelayUntilAsync(time, stop.Token);
         var cancel = _context.WaitForSignalAsync<CancelRequest>(OrderSignals.Cancel, cancellationToken: stop.Token);
         var first = await Task.WhenAny(timer, cancel);
         stop.Cancel();
+        _context.CancellationToken.ThrowIfCancellationRequested();
         return first == cancel ? await cancel : null;
     }
 

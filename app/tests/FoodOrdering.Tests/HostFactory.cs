@@ -1,30 +1,74 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 
 namespace FoodOrdering.Tests;
 
-/// <summary>The real host in memory, on its own SQLite file in a temporary folder that is deleted afterwards.</summary>
+/// <summary>
+/// The real host on a real socket (Kestrel on 127.0.0.1), its own SQLite files in a temporary folder that is
+/// deleted afterwards, and its own embedded Kafka broker. A socket, not the in-memory TestServer, because the
+/// order workflow's activities reach the payment provider and the point of sale over HTTP at the public base
+/// URL, and the kitchen calls the app back there.
+/// </summary>
 public sealed class HostFactory : WebApplicationFactory<Program>
 {
+    /// <summary>The bearer token of <see cref="TokenRestaurant"/>'s "prepared" callback in every test host.</summary>
+    public const string RestaurantToken = "test-token-bites";
+    public const string TokenRestaurant = "bites_n_bytes";
+
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "foodordering-tests", Guid.NewGuid().ToString("N"));
 
+    public HostFactory()
+    {
+        Port = FreePort();
+        UseKestrel(Port);
+    }
+
+    public int Port { get; }
+
+    /// <summary>http://127.0.0.1:{port}/</summary>
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
+
     public string StorePath => Path.Combine(_directory, "durable.db");
+
+    /// <summary>A client of the running host (started on first use).</summary>
+    public HttpClient CreateHttpClient()
+    {
+        StartServer();
+        var client = CreateClient();
+        client.BaseAddress = BaseAddress;
+        return client;
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder) =>
         // App configuration, not UseSetting: appsettings.json is read after host settings and would win over them.
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["Urls"] = BaseAddress.ToString(),
             ["Durable:StorePath"] = StorePath,
-            // The kitchen still goes through the change feed and a real signal; it just does not wait.
             ["FoodOrdering:DataDirectory"] = Path.Combine(_directory, "data"),
+            ["FoodOrdering:PublicBaseUrl"] = BaseAddress.ToString(),
+            [$"FoodOrdering:RestaurantTokens:{TokenRestaurant}"] = RestaurantToken,
+            // Empty: this host starts its own embedded broker, so hosts of parallel test classes never share topics.
+            ["Kafka:BootstrapServers"] = "",
             // The host's own logs would drown the test results; warnings and errors still show.
             ["Logging:LogLevel:Default"] = "Warning",
         }));
 
+    /// <summary>A port nobody listens on now. Another process could take it before Kestrel binds; on a test machine that is rare enough.</summary>
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {
             Directory.Delete(_directory, recursive: true);

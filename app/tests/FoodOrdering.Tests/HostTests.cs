@@ -7,7 +7,7 @@ namespace FoodOrdering.Tests;
 
 public sealed class HostTests(HostFactory host) : IClassFixture<HostFactory>
 {
-    private readonly HttpClient _client = host.CreateClient();
+    private readonly HttpClient _client = host.CreateHttpClient();
 
     [Fact]
     public async Task Health_StoreReachable_ReturnsHealthy()

@@ -136,6 +136,60 @@ public sealed class OrderWorkflowTests
     }
 
     [Fact]
+    public async Task RunAsync_RunCancelledWhileScheduled_RefundedAndEndsCanceledWithoutWaitingForTheTimer()
+    {
+        await using var env = await DomainEnvironment.StartAsync();
+        await StartAsync(env, Order("o-op-cancel", delayMs: (long)TimeSpan.FromDays(2).TotalMilliseconds));
+        await WaitForStateAsync(env, "o-op-cancel", OrderState.Scheduled);
+
+        Assert.True(await env.Client.CancelAsync("o-op-cancel"));
+        var run = await DomainEnvironment.EventuallyAsync(() => env.Client.DescribeAsync("o-op-cancel"), d => d!.Status != WorkflowStatus.Running, "the run to end");
+
+        Assert.Equal(WorkflowStatus.Canceled, run!.Status);
+        var status = DurableJson.Deserialize<OrderStatus>(run.CustomStatus);
+        Assert.Equal(OrderState.Cancelled, status.State);
+        Assert.True(status.Refunded);
+        Assert.Single(env.Ledger.ForOrder("o-op-cancel"), e => e.Kind == "refund");
+        Assert.Empty(env.Kitchen.Orders("bites_n_bytes"));
+        // Ended by the cancellation, not by the two-day timer.
+        Assert.True(status.History[^1].At < status.ScheduledFor, "cancelled before the delivery time");
+    }
+
+    [Fact]
+    public async Task RunAsync_RunCancelledInPreparation_KitchenStoppedRefundedAndEndsCanceled()
+    {
+        await using var env = await DomainEnvironment.StartAsync();
+        await StartAsync(env, Order("o-op-cancel-kitchen"));
+        await WaitForStateAsync(env, "o-op-cancel-kitchen", OrderState.InPreparation);
+
+        Assert.True(await env.Client.CancelAsync("o-op-cancel-kitchen"));
+        var run = await DomainEnvironment.EventuallyAsync(() => env.Client.DescribeAsync("o-op-cancel-kitchen"), d => d!.Status != WorkflowStatus.Running, "the run to end");
+
+        Assert.Equal(WorkflowStatus.Canceled, run!.Status);
+        Assert.Equal(OrderState.Cancelled, DurableJson.Deserialize<OrderStatus>(run.CustomStatus).State);
+        Assert.Single(env.Ledger.ForOrder("o-op-cancel-kitchen"), e => e.Kind == "refund");
+        Assert.Equal(KitchenOrderState.Cancelled, Assert.Single(env.Kitchen.Orders("bites_n_bytes")).State);
+    }
+
+    [Fact]
+    public async Task RunAsync_RunCancelledWhileWaitingForADriver_DeliveryCanceledAndOrderRefunded()
+    {
+        await using var env = await DomainEnvironment.StartAsync();
+        await StartAsync(env, Order("o-op-cancel-delivery"));
+        await WaitForStateAsync(env, "o-op-cancel-delivery", OrderState.InPreparation);
+        await env.Client.SignalAsync("o-op-cancel-delivery", OrderSignals.Prepared, new Prepared());
+        await WaitForStateAsync(env, "o-op-cancel-delivery", OrderState.SchedulingDelivery);
+
+        Assert.True(await env.Client.CancelAsync("o-op-cancel-delivery"));
+        var run = await DomainEnvironment.EventuallyAsync(() => env.Client.DescribeAsync("o-op-cancel-delivery"), d => d!.Status != WorkflowStatus.Running, "the run to end");
+
+        Assert.Equal(WorkflowStatus.Canceled, run!.Status);
+        Assert.Equal(OrderState.Cancelled, DurableJson.Deserialize<OrderStatus>(run.CustomStatus).State);
+        Assert.Single(env.Ledger.ForOrder("o-op-cancel-delivery"), e => e.Kind == "refund");
+        Assert.Equal(WorkflowStatus.Canceled, (await env.Client.DescribeAsync("delivery-o-op-cancel-delivery"))!.Status);
+    }
+
+    [Fact]
     public async Task RunAsync_NoDriverInTime_CancelledRefundedAndRequestWithdrawn()
     {
         await using var env = await DomainEnvironment.StartAsync();
