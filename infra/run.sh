@@ -44,6 +44,7 @@ if [[ "$drivers" -gt 0 ]]; then
 fi
 
 log "FoodOrdering is running at ${url}  (Ctrl+C stops it)"
+log "  web UI:          ${url}  (shop, order tracking, kitchens, board, drivers, analytics, runs)"
 log "  place an order:  curl -s -X POST $url/api/orders -H 'content-type: application/json' -d '{\"restaurantId\":\"bites_n_bytes\",\"products\":[{\"productId\":\"1000\",\"quantity\":1}],\"totalCost\":10.9,\"deliveryDelay\":0}'"
 log "  follow it:       curl -N $url/api/orders/<id>/events      API: $url/openapi/v1.json   runs: $url/api/workflows"
 wait -n "${pids[@]}"
