@@ -33,8 +33,10 @@ public sealed class OrderWorkflow : Workflow<OrderRequest, OrderResult>
         };
         Move(OrderState.Created);
 
+        // Detached: a charge under way when the run is cancelled must still report its outcome, or nobody could refund it.
         var charge = await context.ExecuteActivityAsync(
-            (PaymentActivities p) => p.ChargeAsync(new ChargeRequest(order.Id, context.NewGuid().ToString("N"), order.TotalCost)), Payments);
+            (PaymentActivities p) => p.ChargeAsync(new ChargeRequest(order.Id, context.NewGuid().ToString("N"), order.TotalCost)), Payments,
+            context.DetachedCancellationToken);
         if (!charge.Approved)
         {
             return End(OrderState.Rejected, charge.DeclineReason ?? "The payment was declined.");

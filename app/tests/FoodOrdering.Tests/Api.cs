@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using FoodOrdering.Domain.Delivery;
 using FoodOrdering.Domain.Geo;
 using FoodOrdering.Domain.Orders;
+using FoodOrdering.Domain.Payments;
 using FoodOrdering.Host.Api;
 using FoodOrdering.Host.Food;
 using Microsoft.AspNetCore.Http;
@@ -84,8 +85,8 @@ internal static class Api
         PollAsync(ct => client.GetFromJsonAsync<HistoryEventDto[]>($"/api/workflows/{id}/history", Json, ct)!, condition,
             $"the history of '{id}' to satisfy {conditionText}")!;
 
-    public static async Task<IReadOnlyList<LedgerEntryView>> PaymentsAsync(this HttpClient client, string orderId) =>
-        (await client.GetFromJsonAsync<List<LedgerEntryView>>($"/api/payments/{orderId}", Json))!;
+    public static async Task<IReadOnlyList<LedgerEntry>> PaymentsAsync(this HttpClient client, string orderId) =>
+        (await client.GetFromJsonAsync<List<LedgerEntry>>($"/api/payments/{orderId}", Json))!;
 
     public static async Task<ProblemDetails> ReadProblemAsync(this HttpResponseMessage response, HttpStatusCode expected)
     {
@@ -221,6 +222,3 @@ internal static class Api
         }
     }
 }
-
-/// <summary>An entry of GET /api/payments/{orderId}: kind "charge" or "refund"; status "approved", "declined" or "refunded".</summary>
-internal sealed record LedgerEntryView(string Kind, string Id, string OrderId, decimal Amount, string Status, string? Reason, DateTimeOffset At);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Durable;
-using FoodOrdering.Domain.Geo;
 using FoodOrdering.Domain.Orders;
 using FoodOrdering.Domain.Restaurants;
 using FoodOrdering.Host.Food;
