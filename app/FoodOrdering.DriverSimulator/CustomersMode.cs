@@ -5,7 +5,31 @@ using FoodOrdering.Domain.Geo;
 
 namespace FoodOrdering.DriverSimulator;
 
-public sealed record CustomersSettings(Uri App, double PerMinute, int? Count, long DeliveryDelayMs, int Seed);
+public sealed record CustomersSettings(Uri App, double PerMinute, int? Count, long DeliveryDelayMs, int Seed, bool DailyCurve, double? TimeScale);
+
+/// <summary>
+/// How busy an hour of the day is, relative to the average: quiet nights, a lunch peak and a bigger dinner peak.
+/// The rate given is the day's average, so a day still brings 24 × 60 × rate orders.
+/// </summary>
+public static class DailyCurve
+{
+    private static readonly double[] Weights =
+    [
+        0.15, 0.1, 0.05, 0.05, 0.05, 0.1, 0.25, 0.5, 0.6, 0.6, 0.8, 1.6,
+        2.4, 1.8, 0.9, 0.7, 0.8, 1.4, 2.6, 3.0, 2.2, 1.3, 0.6, 0.3,
+    ];
+
+    private static readonly double Mean = Weights.Average();
+
+    public static double Factor(DateTimeOffset time)
+    {
+        var hour = time.Hour + time.Minute / 60.0;
+        var index = (int)Math.Floor(hour) % 24;
+        var next = (index + 1) % 24;
+        var between = hour - Math.Floor(hour);
+        return (Weights[index] * (1 - between) + Weights[next] * between) / Mean;
+    }
+}
 
 internal sealed record MenuItem(string ProductId, string Name, string Category, decimal Price);
 
@@ -43,10 +67,13 @@ internal static class CustomersMode
         var open = new ConcurrentDictionary<string, byte>();
         var outcomes = new ConcurrentDictionary<string, int>();
         var placed = 0;
-        var interval = TimeSpan.FromMinutes(1 / settings.PerMinute);
+        var scale = settings.TimeScale ?? await HostTimeScaleAsync(http, cancellationToken);
+        var simulatedStart = DateTimeOffset.Now;
+        var realStart = DateTimeOffset.UtcNow;
         using var following = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var follow = FollowAsync(http, open, outcomes, following.Token);
-        DriversMode.Log($"Placing {(settings.Count is { } n ? $"{n} orders" : "orders")} at {settings.PerMinute:0.#}/min against {settings.App}. Ctrl+C stops.");
+        DriversMode.Log($"Placing {(settings.Count is { } n ? $"{n} orders" : "orders")} at {settings.PerMinute:0.#}/min{(settings.DailyCurve ? " on average over a day" : "")} " +
+            $"against {settings.App} (time x{scale:0.###}). Ctrl+C stops.");
         try
         {
             while (settings.Count is not { } count || placed < count)
@@ -73,7 +100,10 @@ internal static class CustomersMode
                 {
                     DriversMode.Log($"Could not place an order: {ex.Message}; retrying");
                 }
-                await Task.Delay(interval, cancellationToken);
+                // The rate is per simulated minute; on the daily curve it follows the simulated time of day.
+                var now = simulatedStart + (DateTimeOffset.UtcNow - realStart) * scale;
+                var perMinute = settings.PerMinute * (settings.DailyCurve ? DailyCurve.Factor(now) : 1);
+                await Task.Delay(TimeSpan.FromMinutes(1 / Math.Max(perMinute, 0.01)) / scale, cancellationToken);
             }
             while (!open.IsEmpty)
             {
@@ -88,6 +118,19 @@ internal static class CustomersMode
         await follow.ContinueWith(_ => { }, TaskScheduler.Default);
         DriversMode.Log($"Placed {placed}; outcomes: {Summary(outcomes)}; still open: {open.Count}");
         return 0;
+    }
+
+    private static async Task<double> HostTimeScaleAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var info = await http.GetFromJsonAsync<JsonDocument>("api/info", Json, cancellationToken);
+            return info!.RootElement.TryGetProperty("timeScale", out var t) && t.TryGetDouble(out var scale) ? scale : 1;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException)
+        {
+            return 1;
+        }
     }
 
     private static async Task FollowAsync(HttpClient http, ConcurrentDictionary<string, byte> open, ConcurrentDictionary<string, int> outcomes, CancellationToken cancellationToken)

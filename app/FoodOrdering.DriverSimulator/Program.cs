@@ -30,12 +30,14 @@ var rate = new Option<double>("--rate") { Description = "Orders per minute.", De
 var orderCount = new Option<int?>("--count") { Description = "Stop after this many orders (and wait for their outcomes); unlimited when absent." };
 var delay = new Option<long>("--delay") { Description = "The orders' deliveryDelay in milliseconds.", DefaultValueFactory = _ => 0 };
 var seed = new Option<int>("--seed") { Description = "Seed of the baskets' randomness.", DefaultValueFactory = _ => 1 };
+var dailyCurve = new Option<bool>("--daily-curve") { Description = "Vary the rate over the (simulated) day: quiet nights, lunch and dinner peaks; --rate is the day's average." };
 var customers = new Command("customers", "Place orders with random baskets across the restaurants and report their outcomes.")
 {
-    app, rate, orderCount, delay, seed,
+    app, rate, orderCount, delay, seed, dailyCurve, timeScale,
 };
 customers.SetAction((result, cancellationToken) => CustomersMode.RunAsync(new CustomersSettings(
-    result.GetValue(app)!, result.GetValue(rate), result.GetValue(orderCount), result.GetValue(delay), result.GetValue(seed)), cancellationToken));
+    result.GetValue(app)!, result.GetValue(rate), result.GetValue(orderCount), result.GetValue(delay), result.GetValue(seed),
+    result.GetValue(dailyCurve), result.GetValue(timeScale)), cancellationToken));
 
 var root = new RootCommand("FoodOrdering driver mobile-app simulator and customer load generator.") { drivers, customers };
 return await root.Parse(args).InvokeAsync();
