@@ -54,10 +54,8 @@ internal sealed class WorkflowInstance
     public long NextEventId { get; private set; } = 1;
     public bool CancelRequested { get; private set; }
     public string? WorkflowSpan { get; set; }
-    public string? StartTraceParent { get; private set; }
     public CancellationToken CancellationToken => _cancellation.Token;
     public CancellationToken DetachedToken => _detached.Token;
-    public int BufferedSignalCount => _buffered.Count;
 
     // ---- driving ----
 
@@ -168,9 +166,6 @@ internal sealed class WorkflowInstance
         return new ActivationResult(events, completion, result, error, status, changed, [.. _buffered]);
     }
 
-    /// <summary>The workflow's last committed custom status, as when a run continues from cache.</summary>
-    public string? CommittedCustomStatus => _committedCustomStatus;
-
     private void RunBatch(DateTimeOffset now, IReadOnlyList<HistoryEvent> inputs)
     {
         Now = now;
@@ -191,7 +186,6 @@ internal sealed class WorkflowInstance
         switch (e.Type)
         {
             case HistoryEventType.WorkflowStarted:
-                StartTraceParent = e.TraceParent;
                 var input = e.Payload;
                 _main = Task.Factory.StartNew(() => _definition.RunAsync(Context, input), CancellationToken.None, TaskCreationOptions.None, _scheduler).Unwrap();
                 break;

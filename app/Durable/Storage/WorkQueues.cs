@@ -19,17 +19,6 @@ internal sealed class WorkQueues
     private readonly PriorityQueue<long, long> _laterActivities = new();
     private readonly HashSet<long> _leasedActivities = [];
 
-    public int LeasedRuns
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _leasedRuns.Count;
-            }
-        }
-    }
-
     public void AddRun(string runId, long visibleAtMs, long nowMs)
     {
         lock (_gate)
@@ -174,17 +163,6 @@ internal sealed class WorkQueues
                 next = activity;
             }
             return (next, promoted);
-        }
-    }
-
-    public bool HasLeases
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _leasedRuns.Count > 0 || _leasedActivities.Count > 0;
-            }
         }
     }
 }
