@@ -8,7 +8,10 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, Progress progres
 {
     /// <summary>All figures in table order.</summary>
     public static IReadOnlyList<IFigure> AllFigures { get; } =
-        [new RawSqliteFigure(), new ThroughputFigure(), new LatencyFigure(), new ReplayFigure(), new SleepingMemoryFigure()];
+        [
+            new RawSqliteFigure(), new ThroughputFigure(), new LatencyFigure(), new SignalsFigure(), new TimersFigure(),
+            new ReplayFigure(), new SleepingMemoryFigure(), new RestartFigure(),
+        ];
 
     public static IReadOnlyList<string> FigureNames { get; } = [.. AllFigures.Select(f => f.Name)];
 
@@ -16,7 +19,7 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, Progress progres
     {
         var selected = only.Count == 0 ? AllFigures : [.. AllFigures.Where(f => only.Contains(f.Name))];
         // Throughput and latency are stated against the raw baseline, so it runs with them.
-        if (selected.Any(f => f.Name is ThroughputFigure.FigureName or LatencyFigure.FigureName) && selected.All(f => f.Name != RawSqliteFigure.FigureName))
+        if (selected.Any(f => f.Name is ThroughputFigure.FigureName or LatencyFigure.FigureName or SignalsFigure.FigureName) && selected.All(f => f.Name != RawSqliteFigure.FigureName))
         {
             selected = [AllFigures[0], .. selected];
         }
