@@ -23,4 +23,10 @@ public sealed record BenchmarkSettings(
     /// <summary>Proves the figures work (tests); the numbers mean nothing.</summary>
     public static readonly BenchmarkSettings Tiny = new(RawCommits: 200, Workflows: 20, LatencySteps: 10, ReplayEvents: 60, SleepingWorkflows: 30, ReplayRuns: 2,
         Signals: 200, SignalWorkflows: 4, Timers: 20, InFlight: 20);
+
+    /// <summary>Every count divided by ten (the "1x" of the cost-of-growth table, against which these settings are "10x").</summary>
+    public BenchmarkSettings Tenth() => new(
+        RawCommits / 10, Math.Max(20, Workflows / 10), Math.Max(10, LatencySteps / 10), Math.Max(60, ReplayEvents / 10),
+        Math.Max(30, SleepingWorkflows / 10), ReplayRuns, Math.Max(200, Signals / 10), Math.Max(1, SignalWorkflows / 10),
+        Math.Max(20, Timers / 10), Math.Max(20, InFlight / 10));
 }

@@ -23,6 +23,8 @@ public sealed class RestartFigure : IFigure
     public string Name => FigureName;
     public string Title => "restart with workflows in flight";
 
+    public string Size(BenchmarkSettings settings) => $"{settings.InFlight:N0} workflows in flight";
+
     public async Task<FigureResult> RunAsync(BenchmarkContext context)
     {
         var count = context.Settings.InFlight;

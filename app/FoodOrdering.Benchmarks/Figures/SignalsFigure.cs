@@ -21,6 +21,8 @@ public sealed class SignalsFigure : IFigure
     public string Name => FigureName;
     public string Title => "signals into running workflows";
 
+    public string Size(BenchmarkSettings settings) => $"{settings.Signals:N0} signals into {settings.SignalWorkflows:N0} workflows";
+
     public async Task<FigureResult> RunAsync(BenchmarkContext context)
     {
         var (signals, workflows) = (context.Settings.Signals, context.Settings.SignalWorkflows);

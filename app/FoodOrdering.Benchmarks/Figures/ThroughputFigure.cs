@@ -22,6 +22,8 @@ public sealed class ThroughputFigure : IFigure
     public string Name => FigureName;
     public string Title => "engine workflows/s (3 activities each)";
 
+    public string Size(BenchmarkSettings settings) => $"{settings.Workflows:N0} workflows";
+
     public async Task<FigureResult> RunAsync(BenchmarkContext context)
     {
         var count = context.Settings.Workflows;

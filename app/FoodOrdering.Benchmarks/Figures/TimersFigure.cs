@@ -20,6 +20,8 @@ public sealed class TimersFigure : IFigure
     public string Name => FigureName;
     public string Title => "timers due in the same second: fire lag";
 
+    public string Size(BenchmarkSettings settings) => $"{settings.Timers:N0} timers";
+
     public async Task<FigureResult> RunAsync(BenchmarkContext context)
     {
         var count = context.Settings.Timers;
@@ -58,7 +60,7 @@ public sealed class TimersFigure : IFigure
     private static async Task<(double[] Lags, TimeSpan Margin)> FireAsync(BenchmarkEngine engine, string prefix, int count, Progress progress)
     {
         // Far enough ahead that every workflow is asleep before it: starts run at a few thousand per second.
-        var due = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(3 + count / 1_000.0);
+        var due = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1 + count / 500.0);
         await using (var asleep = await ChangeCounter.StartAsync(engine, prefix, c => c.Kind == WorkflowChangeKind.StatusChanged))
         {
             await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, ct) =>
