@@ -178,77 +178,99 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         {
             return [];
         }
-        var tasks = new List<WorkflowTask>(runs.Count);
-        await using var connection = await OpenReadAsync(cancellationToken);
-        await using var execution = connection.CreateCommand();
-        execution.CommandText = "SELECT workflow_id, type, next_event_id, workflow_span, stuck_attempts, status, stuck_until FROM executions WHERE run_id = $run";
-        var executionRun = execution.Parameters.Add("$run", SqliteType.Text);
-        await using var inboxCommand = connection.CreateCommand();
-        // Chronological: a timer's row is inserted when it starts, long before it fires.
-        inboxCommand.CommandText = "SELECT id, body FROM inbox WHERE run_id = $run AND visible_at <= $now ORDER BY visible_at, id";
-        var inboxRun = inboxCommand.Parameters.Add("$run", SqliteType.Text);
-        inboxCommand.Parameters.AddWithValue("$now", nowMs);
-        foreach (var run in runs)
+        try
         {
-            try
+            // Two queries for the whole batch (the runs' rows, then their due inputs), whatever its size.
+            await using var connection = await OpenReadAsync(cancellationToken);
+            var rows = new Dictionary<string, (string WorkflowId, string Type, long Next, string? Span, int StuckAttempts, int Status, long? StuckUntil)>(runs.Count, StringComparer.Ordinal);
+            await using (var execution = connection.CreateCommand())
             {
-                executionRun.Value = run;
-                string workflowId, type;
-                long next;
-                string? span;
-                int stuckAttempts;
-                await using (var reader = await execution.ExecuteReaderAsync(cancellationToken))
+                execution.CommandText = $"SELECT run_id, workflow_id, type, next_event_id, workflow_span, stuck_attempts, status, stuck_until FROM executions WHERE run_id IN ({InList(execution, runs)})";
+                await using var reader = await execution.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
                 {
-                    if (!await reader.ReadAsync(cancellationToken) || reader.GetInt32(5) != (int)WorkflowStatus.Running)
-                    {
-                        _queues.ReleaseRun(run);
-                        continue;
-                    }
-                    if (!reader.IsDBNull(6) && reader.GetInt64(6) > nowMs)
-                    {
-                        // Parked: look again when its backoff ends.
-                        _queues.ReleaseRun(run);
-                        _queues.AddRun(run, reader.GetInt64(6), nowMs);
-                        continue;
-                    }
-                    (workflowId, type, next, span, stuckAttempts) = (reader.GetString(0), reader.GetString(1), reader.GetInt64(2),
-                        reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt32(4));
+                    rows[reader.GetString(0)] = (reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+                        reader.GetInt32(5), reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetInt64(7));
                 }
-                inboxRun.Value = run;
-                var inbox = new List<InboxItem>();
-                await using (var reader = await inboxCommand.ExecuteReaderAsync(cancellationToken))
+            }
+            var claimable = new List<string>(runs.Count);
+            foreach (var run in runs)
+            {
+                if (!rows.TryGetValue(run, out var row) || row.Status != (int)WorkflowStatus.Running)
                 {
-                    while (await reader.ReadAsync(cancellationToken))
-                    {
-                        inbox.Add(new InboxItem(reader.GetInt64(0), DurableJson.DeserializeEvent(reader.GetString(1))));
-                    }
-                }
-                if (inbox.Count == 0)
-                {
-                    // Queued by a commit after this claim's clock was read, or a stale entry: look again when its first input is due.
                     _queues.ReleaseRun(run);
-                    await using var earliest = connection.CreateCommand();
-                    earliest.CommandText = "SELECT MIN(visible_at) FROM inbox WHERE run_id = $run";
-                    earliest.Parameters.AddWithValue("$run", run);
-                    if (await earliest.ExecuteScalarAsync(cancellationToken) is long due)
+                }
+                else if (row.StuckUntil is { } until && until > nowMs)
+                {
+                    // Parked: look again when its backoff ends.
+                    _queues.ReleaseRun(run);
+                    _queues.AddRun(run, until, nowMs);
+                }
+                else
+                {
+                    claimable.Add(run);
+                }
+            }
+            var inboxes = new Dictionary<string, List<InboxItem>>(claimable.Count, StringComparer.Ordinal);
+            if (claimable.Count > 0)
+            {
+                await using var inboxCommand = connection.CreateCommand();
+                // Chronological: a timer's row is inserted when it starts, long before it fires.
+                inboxCommand.CommandText = $"SELECT run_id, id, body FROM inbox WHERE run_id IN ({InList(inboxCommand, claimable)}) AND visible_at <= $now ORDER BY visible_at, id";
+                inboxCommand.Parameters.AddWithValue("$now", nowMs);
+                await using var reader = await inboxCommand.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var run = reader.GetString(0);
+                    if (!inboxes.TryGetValue(run, out var inbox))
                     {
-                        _queues.AddRun(run, Math.Max(due, nowMs + 1), nowMs);
+                        inboxes[run] = inbox = [];
                     }
+                    inbox.Add(new InboxItem(reader.GetInt64(1), DurableJson.DeserializeEvent(reader.GetString(2))));
+                }
+            }
+            var tasks = new List<WorkflowTask>(claimable.Count);
+            foreach (var run in claimable)
+            {
+                if (inboxes.TryGetValue(run, out var inbox))
+                {
+                    var row = rows[run];
+                    tasks.Add(new WorkflowTask(row.WorkflowId, run, row.Type, row.Next, inbox, row.Span, row.StuckAttempts));
                     continue;
                 }
-                tasks.Add(new WorkflowTask(workflowId, run, type, next, inbox, span, stuckAttempts));
-            }
-            catch
-            {
-                // Nothing claimed here reaches a worker: every lease goes back, every run stays due.
-                foreach (var leased in runs)
+                // Queued by a commit after this claim's clock was read, or a stale entry: look again when its first input is due.
+                _queues.ReleaseRun(run);
+                await using var earliest = connection.CreateCommand();
+                earliest.CommandText = "SELECT MIN(visible_at) FROM inbox WHERE run_id = $run";
+                earliest.Parameters.AddWithValue("$run", run);
+                if (await earliest.ExecuteScalarAsync(cancellationToken) is long due)
                 {
-                    ReleaseWorkflowTask(leased, retry: true);
+                    _queues.AddRun(run, Math.Max(due, nowMs + 1), nowMs);
                 }
-                throw;
             }
+            return tasks;
         }
-        return tasks;
+        catch
+        {
+            // Nothing claimed here reaches a worker: every lease goes back, every run stays due.
+            foreach (var leased in runs)
+            {
+                ReleaseWorkflowTask(leased, retry: true);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>"$p0,$p1,..." for <paramref name="values"/>, added to <paramref name="command"/> as parameters.</summary>
+    private static string InList(SqliteCommand command, IReadOnlyList<string> values)
+    {
+        var names = new string[values.Count];
+        for (var i = 0; i < values.Count; i++)
+        {
+            names[i] = "$p" + i.ToString(CultureInfo.InvariantCulture);
+            command.Parameters.AddWithValue(names[i], values[i]);
+        }
+        return string.Join(',', names);
     }
 
     public void ReleaseWorkflowTask(string runId, bool retry)
