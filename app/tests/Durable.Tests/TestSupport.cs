@@ -33,7 +33,17 @@ internal static class TestEnvironment
         ActivityGate? gate = null,
         bool timeSkipping = true,
         Action<DurableOptions>? options = null) =>
-        await DurableTestEnvironment.StartAsync(
+        await StartOnAsync(await StoreOptionsAsync(store), workflows, log, gate, timeSkipping, options);
+
+    /// <summary>An environment on the store <paramref name="store"/> selects (from <see cref="StoreOptionsAsync"/>), so several can share one database.</summary>
+    public static Task<DurableTestEnvironment> StartOnAsync(
+        Action<DurableOptions>? store,
+        Action<DurableBuilder> workflows,
+        AttemptLog? log = null,
+        ActivityGate? gate = null,
+        bool timeSkipping = true,
+        Action<DurableOptions>? options = null) =>
+        DurableTestEnvironment.StartAsync(
             builder =>
             {
                 workflows(builder);
@@ -41,24 +51,30 @@ internal static class TestEnvironment
             },
             timeSkipping,
             services: s => s.AddSingleton(log ?? new AttemptLog()).AddSingleton(gate ?? new ActivityGate()),
-            options: await StoreOptionsAsync(store, options));
+            options: o =>
+            {
+                store?.Invoke(o);
+                options?.Invoke(o);
+            });
 
     /// <summary>The options that select <paramref name="store"/>: for PostgreSQL a fresh database on the test server.</summary>
-    public static async Task<Action<DurableOptions>?> StoreOptionsAsync(StoreKind store, Action<DurableOptions>? options = null)
+    public static async Task<Action<DurableOptions>?> StoreOptionsAsync(StoreKind store)
     {
         if (store == StoreKind.Sqlite)
         {
-            return options;
+            return null;
         }
-        var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        var connectionString = await NewDatabaseAsync();
         return o =>
         {
             o.Store = DurableStoreKind.Postgres;
             o.ConnectionString = connectionString;
             o.LeaseDuration = TimeSpan.FromSeconds(5);
-            options?.Invoke(o);
         };
     }
+
+    /// <summary>A fresh database on the PostgreSQL server the tests share.</summary>
+    public static async Task<string> NewDatabaseAsync() => await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
 }
 
 /// <summary>Waits for the engine without sleeping blindly: every wait is bounded by a deadline and wakes on store commits.</summary>
