@@ -3,6 +3,7 @@ using Durable.Storage;
 using Durable.Testing;
 using Durable.Tests.Workflows;
 using Npgsql;
+using TestSupport.Postgres;
 
 namespace Durable.Tests;
 
@@ -95,6 +96,43 @@ public sealed class MultiHostTests
         await watch.WaitAsync(timeout.Token);
         Assert.Equal([WorkflowChangeKind.Started, WorkflowChangeKind.Closed], seen.Where(c => c.WorkflowId == "watched").Select(c => c.Kind));
         Assert.Equal(seen.Select(c => c.Sequence).Order(), seen.Select(c => c.Sequence));
+    }
+
+    [Fact]
+    public async Task Worker_PostgresRestartedMidWork_ReconnectsAndCompletesEverything()
+    {
+        // Its own server: restarting the shared one would disturb the other tests.
+        await using var server = await PostgresServer.StartAsync();
+        var connectionString = await server.CreateDatabaseAsync();
+        var log = new AttemptLog();
+        var gate = new ActivityGate();
+        using var opener = gate.OpenOnExit();
+        await using var env = await TestEnvironment.StartOnAsync(o =>
+            {
+                o.Store = DurableStoreKind.Postgres;
+                o.ConnectionString = connectionString;
+                o.LeaseDuration = TimeSpan.FromSeconds(2);
+            }, b => b.AddWorkflow<ThreeChargesWorkflow>(), log, gate, timeSkipping: false);
+        for (var i = 0; i < 20; i++)
+        {
+            await env.Client.StartAsync<ThreeChargesWorkflow, string, string>($"before-{i}", $"b{i}");
+        }
+        // Every workflow is in its second charge, held at the gate, when the server goes down: their results land after it is back.
+        await Wait.UntilAsync(env, () => Task.FromResult(gate.Entries), n => n == 20, "20 charges at the gate");
+
+        await server.RestartAsync();
+        gate.Open();
+        for (var i = 0; i < 20; i++)
+        {
+            await env.Client.StartAsync<ThreeChargesWorkflow, string, string>($"after-{i}", $"a{i}");
+        }
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal($"charged b{i}-a, charged b{i}-b, charged b{i}-c", await Wait.ForResultAsync<string>(env, $"before-{i}"));
+            Assert.Equal($"charged a{i}-a, charged a{i}-b, charged a{i}-c", await Wait.ForResultAsync<string>(env, $"after-{i}"));
+        }
+        Assert.Equal(120, log.Effects.Count);
     }
 
     [Fact]
