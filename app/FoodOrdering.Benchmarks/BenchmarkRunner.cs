@@ -8,7 +8,7 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, Progress progres
 {
     /// <summary>All figures in table order.</summary>
     public static IReadOnlyList<IFigure> AllFigures { get; } =
-        [new RawSqliteFigure(), new ThroughputFigure(), new LatencyFigure(), new ReplayFigure(), new SleepingMemoryFigure()];
+        [new RawSqliteFigure(), new ThroughputFigure(), new LatencyFigure(), new ReplayFigure(), new SleepingMemoryFigure(), new PostgresFigure()];
 
     public static IReadOnlyList<string> FigureNames { get; } = [.. AllFigures.Select(f => f.Name)];
 

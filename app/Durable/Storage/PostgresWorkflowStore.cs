@@ -19,6 +19,12 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
     private const int MaxWriteAttempts = 20;
 
     private readonly NpgsqlDataSource _dataSource;
+
+    /// <summary>
+    /// For soft state only (leases, the change feed's numbering): commits that do not wait for the WAL flush. Losing
+    /// one in a server crash loses a lease (the work may run twice, never on stale history) or a numbering (redone).
+    /// </summary>
+    private readonly NpgsqlDataSource _softDataSource;
     private readonly string _connectionString;
     private readonly TimeProvider _time;
     private readonly TimeSpan _lease;
@@ -27,6 +33,10 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
     private readonly CancellationTokenSource _stop = new();
     private Task? _listener;
     private Task? _renewer;
+    private Task? _notifier;
+    private readonly SemaphoreSlim _notifyWake = new(0);
+    private int _notifyWork;
+    private int _notifyChanges;
     private long _lastNextDueMs = long.MaxValue;
     private long _numbered;
     private long _claims;
@@ -39,6 +49,9 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
         ArgumentOutOfRangeException.ThrowIfLessThan(leaseDuration, TimeSpan.FromMilliseconds(100));
         _connectionString = connectionString;
         _dataSource = NpgsqlDataSource.Create(connectionString);
+        var soft = new NpgsqlConnectionStringBuilder(connectionString);
+        soft.Options = $"{soft.Options} -c synchronous_commit=off".Trim();
+        _softDataSource = NpgsqlDataSource.Create(soft.ConnectionString);
         _lease = leaseDuration;
         _time = timeProvider ?? TimeProvider.System;
         OwnerId = ownerId ?? $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
@@ -58,6 +71,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
         await MigrateAsync(cancellationToken);
         _listener = Task.Run(() => ListenAsync(_stop.Token), CancellationToken.None);
         _renewer = Task.Run(() => RenewLeasesAsync(_stop.Token), CancellationToken.None);
+        _notifier = Task.Run(() => NotifyAsync(_stop.Token), CancellationToken.None);
     }
 
     /// <summary>Brings the schema to <see cref="SchemaVersion"/>; hosts starting together take turns on an advisory lock, so it runs once.</summary>
@@ -136,6 +150,91 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
         }
     }
 
+    /// <summary>Asks the notifier to tell the other hosts; requests made while it is sending are sent together next.</summary>
+    private void Notify(bool work, bool changes)
+    {
+        if (!work && !changes)
+        {
+            return;
+        }
+        if (work)
+        {
+            Volatile.Write(ref _notifyWork, 1);
+        }
+        if (changes)
+        {
+            Volatile.Write(ref _notifyChanges, 1);
+        }
+        if (_notifyWake.CurrentCount == 0)
+        {
+            try
+            {
+                _notifyWake.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already signalled.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends the NOTIFYs after the commits, from a connection of its own, at most one of each channel at a time:
+    /// a transaction that notifies takes a database-wide lock through its commit, so notifying inside every
+    /// write transaction would serialize all commits (and their WAL flushes) behind one another.
+    /// </summary>
+    private async Task NotifyAsync(CancellationToken stop)
+    {
+        NpgsqlConnection? connection = null;
+        try
+        {
+            while (true)
+            {
+                await _notifyWake.WaitAsync(stop);
+                var work = Interlocked.Exchange(ref _notifyWork, 0) == 1;
+                var changes = Interlocked.Exchange(ref _notifyChanges, 0) == 1;
+                try
+                {
+                    if (connection is null)
+                    {
+                        connection = new NpgsqlConnection(_connectionString);
+                        await connection.OpenAsync(stop);
+                        // A notification is a wake-up call, not state: it need not wait for the disk.
+                        await using var setup = new NpgsqlCommand("SET synchronous_commit = off", connection);
+                        await setup.ExecuteNonQueryAsync(stop);
+                    }
+                    await using var cmd = new NpgsqlCommand(
+                        (work ? "SELECT pg_notify(@w, @o);" : "") + (changes ? "SELECT pg_notify(@c, @o);" : ""), connection);
+                    cmd.Parameters.AddWithValue("w", PostgresSchema.WorkChannel);
+                    cmd.Parameters.AddWithValue("c", PostgresSchema.ChangesChannel);
+                    cmd.Parameters.AddWithValue("o", OwnerId);
+                    await cmd.ExecuteNonQueryAsync(stop);
+                }
+                catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
+                {
+                    // The other hosts' polls cover a lost notification; reconnect for the next one.
+                    if (connection is not null)
+                    {
+                        await connection.DisposeAsync();
+                        connection = null;
+                    }
+                    await DelayQuietlyAsync(TimeSpan.FromMilliseconds(100), stop);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Closing.
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
     /// <summary>Extends the leases of everything this host is working on, three times per lease.</summary>
     private async Task RenewLeasesAsync(CancellationToken stop)
     {
@@ -152,7 +251,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
                     {
                         continue;
                     }
-                    await using var connection = await _dataSource.OpenConnectionAsync(stop);
+                    await using var connection = await _softDataSource.OpenConnectionAsync(stop);
                     await using var batch = new NpgsqlBatch(connection);
                     batch.BatchCommands.Add(Command("UPDATE executions SET lease_until = now() + @lease WHERE run_id = ANY(@ids) AND lease_owner = @o", runs));
                     batch.BatchCommands.Add(Command("UPDATE activity_tasks SET lease_until = now() + @lease WHERE id = ANY(@ids) AND lease_owner = @o", activities));
@@ -227,13 +326,6 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
             {
                 result = await work(scope);
                 await FlushChangesAsync(scope);
-                if (scope.WorkAvailable || scope.Changed)
-                {
-                    await using var notify = scope.Cmd(
-                        (scope.WorkAvailable ? "SELECT pg_notify(@w, @o);" : "") + (scope.Changed ? "SELECT pg_notify(@c, @o);" : ""),
-                        ("w", PostgresSchema.WorkChannel), ("c", PostgresSchema.ChangesChannel), ("o", OwnerId));
-                    await notify.ExecuteNonQueryAsync(cancellationToken);
-                }
                 await tx.CommitAsync(cancellationToken);
             }
             catch (PostgresException ex) when (attempt < MaxWriteAttempts && ex.SqlState is PostgresErrorCodes.DeadlockDetected
@@ -250,6 +342,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
             {
                 Raise(Changed);
             }
+            Notify(scope.WorkAvailable, scope.Changed);
             return result;
         }
     }
@@ -308,7 +401,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
     public async Task<IReadOnlyList<WorkflowTask>> ClaimWorkflowTasksAsync(int max, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var nowMs = now.ToUnixTimeMilliseconds();
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _softDataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         var scope = new PostgresScope(connection, tx);
         var claimed = new List<(string WorkflowId, string RunId, string Type, long Next, string? Span, int StuckAttempts, long LeaseSeq)>();
@@ -384,7 +477,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
     {
         try
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(_stop.Token);
+            await using var connection = await _softDataSource.OpenConnectionAsync(_stop.Token);
             await using var cmd = new NpgsqlCommand(
                 "UPDATE executions SET lease_owner = NULL, lease_until = NULL WHERE run_id = @r AND lease_owner = @o AND lease_seq = @s", connection);
             cmd.Parameters.AddWithValue("r", runId);
@@ -400,6 +493,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
         if (retry)
         {
             Raise(WorkAvailable);
+            Notify(work: true, changes: false);
         }
     }
 
@@ -457,7 +551,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
 
     public async Task<IReadOnlyList<ActivityTask>> ClaimActivityTasksAsync(int max, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _softDataSource.OpenConnectionAsync(cancellationToken);
         await using var cmd = new NpgsqlCommand($"""
             WITH due AS (
               SELECT id FROM activity_tasks WHERE visible_at <= @now AND (lease_until IS NULL OR lease_until < now())
@@ -683,7 +777,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
 
     public async Task<IReadOnlyList<WorkflowChange>> ReadChangesAsync(long afterSequence, int max, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _softDataSource.OpenConnectionAsync(cancellationToken);
         await NumberChangesAsync(connection, cancellationToken);
         await using var cmd = new NpgsqlCommand($"SELECT {ChangeColumns} FROM changes WHERE seq > @after ORDER BY seq LIMIT @max", connection);
         cmd.Parameters.AddWithValue("after", afterSequence);
@@ -699,7 +793,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
 
     public async Task<long> GetLastChangeSequenceAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _softDataSource.OpenConnectionAsync(cancellationToken);
         await NumberChangesAsync(connection, cancellationToken);
         await using var cmd = new NpgsqlCommand("SELECT COALESCE(MAX(seq), 0) FROM changes", connection);
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
@@ -750,7 +844,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
         {
             await _stop.CancelAsync();
         }
-        foreach (var task in new[] { _listener, _renewer })
+        foreach (var task in new[] { _listener, _renewer, _notifier })
         {
             if (task is not null)
             {
@@ -766,7 +860,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
         {
             try
             {
-                await using var connection = await _dataSource.OpenConnectionAsync();
+                await using var connection = await _softDataSource.OpenConnectionAsync();
                 await using var cmd = new NpgsqlCommand("""
                     UPDATE executions SET lease_owner = NULL, lease_until = NULL WHERE run_id = ANY(@runs) AND lease_owner = @o;
                     UPDATE activity_tasks SET lease_owner = NULL, lease_until = NULL WHERE id = ANY(@ids) AND lease_owner = @o;
@@ -782,7 +876,9 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
             }
         }
         await _dataSource.DisposeAsync();
+        await _softDataSource.DisposeAsync();
         _stop.Dispose();
+        _notifyWake.Dispose();
     }
 
     // ---- transactions ----

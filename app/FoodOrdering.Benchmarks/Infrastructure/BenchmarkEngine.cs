@@ -42,14 +42,20 @@ public sealed class BenchmarkEngine : IAsyncDisposable
         }
     }
 
-    public static async Task<BenchmarkEngine> StartAsync(string folder, Action<DurableBuilder> register, Action<IServiceCollection>? services = null)
+    /// <param name="options">Besides the store path: the store to use (the PostgreSQL figure), nothing else.</param>
+    public static async Task<BenchmarkEngine> StartAsync(string folder, Action<DurableBuilder> register, Action<IServiceCollection>? services = null,
+        Action<DurableOptions>? options = null)
     {
         Directory.CreateDirectory(folder);
         var collection = new ServiceCollection();
         // Warnings only: a stuck workflow or a failing loop must show, nothing else may cost time.
         collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
         services?.Invoke(collection);
-        register(collection.AddDurable(o => o.StorePath = Path.Combine(folder, "durable.db")));
+        register(collection.AddDurable(o =>
+        {
+            o.StorePath = Path.Combine(folder, "durable.db");
+            options?.Invoke(o);
+        }));
         var provider = collection.BuildServiceProvider();
         await provider.GetRequiredService<DurableWorker>().StartAsync(CancellationToken.None);
         return new BenchmarkEngine(provider, folder);

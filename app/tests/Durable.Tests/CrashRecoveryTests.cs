@@ -61,7 +61,10 @@ public abstract class CrashRecoveryTests(StoreKind store, ITestOutputHelper outp
             await host.KillAsync(Deadline);
             secondKill = await CountCompletedAsync();
         }
-        Assert.InRange(secondKill, firstKill + 1, Workflows - 1);
+        // Aimed from outside at a host that is catching up (on PostgreSQL it first waits for the killed host's leases, then
+        // takes over a batch at once), the kill can land after the last workflow finished on a loaded machine: then the
+        // first kill alone was mid-work, and the checks below still hold.
+        Assert.InRange(secondKill, firstKill + 1, Workflows);
 
         await RecoverAsync();
         elapsed.Stop();
