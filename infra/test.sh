@@ -6,8 +6,9 @@ source infra/lib.sh
 
 require_dotnet
 # librdkafka1: the Kafka client and the embedded broker the tests start; chromium: the browser tests' browser,
-# fonts-noto-color-emoji: so the menu icons (emoji) show in its screenshots.
-ensure_apt_packages librdkafka1 chromium fonts-noto-color-emoji
+# fonts-noto-color-emoji: so the menu icons (emoji) show in its screenshots; postgresql: the PostgreSQL 15 binaries
+# the tests start their own throwaway server from (the system's cluster is not used).
+ensure_apt_packages librdkafka1 chromium fonts-noto-color-emoji postgresql
 
 build_web
 log "Running the web UI's component tests (Vitest)"

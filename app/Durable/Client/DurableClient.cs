@@ -160,7 +160,8 @@ public sealed class DurableClient
     public async IAsyncEnumerable<WorkflowChange> WatchAsync(long? afterSequence = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await engine.EnsureInitializedAsync();
-        using var changed = new SemaphoreSlim(0);
+        // Not disposed: the store may raise Changed on another thread just after the handler is removed.
+        var changed = new SemaphoreSlim(0);
         void OnChanged()
         {
             if (changed.CurrentCount == 0)

@@ -65,7 +65,15 @@ public static class DurableServiceCollectionExtensions
         services.AddSingleton(registry);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IWorkflowStore>(sp =>
-            new SqliteWorkflowStore(sp.GetRequiredService<IOptions<DurableOptions>>().Value.StorePath, sp.GetRequiredService<TimeProvider>()));
+        {
+            var options = sp.GetRequiredService<IOptions<DurableOptions>>().Value;
+            var time = sp.GetRequiredService<TimeProvider>();
+            return options.Store switch
+            {
+                DurableStoreKind.Postgres => new PostgresWorkflowStore(options.ConnectionString!, options.LeaseDuration, time),
+                _ => new SqliteWorkflowStore(options.StorePath, time),
+            };
+        });
         services.TryAddSingleton(sp => new DurableEngine(sp.GetRequiredService<IWorkflowStore>(), registry, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<DurableOptions>>()));
         services.TryAddSingleton<DurableClient>();

@@ -213,7 +213,18 @@ public sealed partial class DurableWorker : BackgroundService
     private async Task WaitAsync(SemaphoreSlim wake, bool skipTime, CancellationToken stoppingToken)
     {
         var now = _engine.Time.GetUtcNow();
-        var due = await Store.GetNextDueTimeAsync(now, stoppingToken);
+        DateTimeOffset? due;
+        try
+        {
+            due = await Store.GetNextDueTimeAsync(now, stoppingToken);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            // A shared store can be out of reach for a while: wait one poll interval and try again.
+            LogLoopError(ex, "wait");
+            due = null;
+            skipTime = false;
+        }
         if (skipTime && _engine.Time is SkippingTimeProvider { IsSkippingAllowed: true } skipping && due is { } next && next > now && await IsIdleAsync(now, stoppingToken))
         {
             // Nothing can happen before the next timer: jump to it, as Temporal's test server does.

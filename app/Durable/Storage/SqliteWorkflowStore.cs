@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using static Durable.Storage.StoreRows;
 
 namespace Durable.Storage;
 
@@ -338,7 +339,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
             await using var connection = await OpenReadAsync(cancellationToken);
             await using var cmd = connection.CreateCommand();
             cmd.CommandText = $"""
-                SELECT id, workflow_id, run_id, seq, name, input, attempt, options, trace_parent, scheduled_at, visible_at
+                SELECT {ActivityColumns}, visible_at
                 FROM activity_tasks WHERE id IN ({string.Join(',', ids)}) ORDER BY id
                 """;
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
@@ -353,10 +354,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
                     continue;
                 }
                 found.Add(reader.GetInt64(0));
-                tasks.Add(new ActivityTask(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6),
-                    JsonSerializer.Deserialize(reader.GetString(7), DurableJsonContext.Default.ActivityOptions)!,
-                    reader.IsDBNull(8) ? null : reader.GetString(8), FromMs(reader.GetInt64(9))));
+                tasks.Add(ReadActivity(reader));
             }
             read = true;
         }
@@ -473,8 +471,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                activities.Add(new PendingActivity(reader.GetInt32(0), reader.GetString(1), reader.GetInt32(2), FromMs(reader.GetInt64(3)),
-                    reader.IsDBNull(4) ? null : JsonSerializer.Deserialize<ErrorInfo>(reader.GetString(4), DurableJson.Options)));
+                activities.Add(ReadPendingActivity(reader));
             }
         }
         var timers = new List<PendingTimer>();
@@ -575,7 +572,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
             cmd.Parameters.AddWithValue("$tr", token.RunId);
         }
         cmd.CommandText = $"""
-            SELECT workflow_id, run_id, type, status, created_at, closed_at, custom_status, stuck_error IS NOT NULL
+            SELECT {SummaryColumns}
             FROM executions {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))}
             ORDER BY created_at DESC, run_id DESC LIMIT $limit
             """;
@@ -584,34 +581,23 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            items.Add(new WorkflowSummary(reader.GetString(0), reader.GetString(1), reader.GetString(2), (WorkflowStatus)reader.GetInt32(3),
-                FromMs(reader.GetInt64(4)), reader.IsDBNull(5) ? null : FromMs(reader.GetInt64(5)),
-                reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetBoolean(7)));
+            items.Add(ReadSummary(reader));
         }
-        string? next = null;
-        if (items.Count > pageSize)
-        {
-            items.RemoveAt(pageSize);
-            var last = items[^1];
-            next = PageToken.Format(last.CreatedAt.ToUnixTimeMilliseconds(), last.RunId);
-        }
-        return new WorkflowPage(items, next);
+        return ToPage(items, pageSize);
     }
 
     public async Task<IReadOnlyList<WorkflowChange>> ReadChangesAsync(long afterSequence, int max, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT seq, workflow_id, run_id, type, kind, status, custom_status, at FROM changes WHERE seq > $after ORDER BY seq LIMIT $max";
+        cmd.CommandText = $"SELECT {ChangeColumns} FROM changes WHERE seq > $after ORDER BY seq LIMIT $max";
         cmd.Parameters.AddWithValue("$after", afterSequence);
         cmd.Parameters.AddWithValue("$max", max);
         var changes = new List<WorkflowChange>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            changes.Add(new WorkflowChange(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                (WorkflowChangeKind)reader.GetInt32(4), (WorkflowStatus)reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetString(6),
-                FromMs(reader.GetInt64(7))));
+            changes.Add(ReadChange(reader));
         }
         return changes;
     }
@@ -656,13 +642,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
                         ? throw new WorkflowAlreadyStartedException(wf.WorkflowId, existingRun)
                         : new StartResult(wf.WorkflowId, existingRun, false, status);
                 }
-                var reuse = wf.ReusePolicy switch
-                {
-                    WorkflowIdReusePolicy.AllowDuplicate => true,
-                    WorkflowIdReusePolicy.AllowDuplicateFailedOnly => status != WorkflowStatus.Completed,
-                    _ => false,
-                };
-                if (!reuse)
+                if (!Reuses(wf.ReusePolicy, status))
                 {
                     return new StartResult(wf.WorkflowId, existingRun, false, status);
                 }
@@ -770,7 +750,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
               workflow_span = COALESCE(workflow_span, $span), stuck_error = NULL, stuck_attempts = 0, stuck_until = NULL
             WHERE run_id = $r
             """,
-            ("$n", nextEventId), ("$now", nowMs), ("$b", c.BufferedSignals.Count == 0 ? null : JsonSerializer.Serialize(c.BufferedSignals.ToList(), DurableJsonContext.Default.ListBufferedSignal)),
+            ("$n", nextEventId), ("$now", nowMs), ("$b", SerializeBufferedSignals(c.BufferedSignals)),
             ("$changed", c.CustomStatusChanged), ("$cs", c.CustomStatus), ("$span", c.WorkflowSpan), ("$r", c.RunId));
         if (c.Completion == CommitCompletion.None)
         {
@@ -786,13 +766,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
             // Refuse the commit; the activation runs again with the signal among its inputs.
             throw new StaleHistoryException(c.RunId);
         }
-        var status = c.Completion switch
-        {
-            CommitCompletion.Completed => WorkflowStatus.Completed,
-            CommitCompletion.Failed => WorkflowStatus.Failed,
-            CommitCompletion.Canceled => WorkflowStatus.Canceled,
-            _ => WorkflowStatus.ContinuedAsNew,
-        };
+        var status = StatusOf(c.Completion);
         if (status == WorkflowStatus.ContinuedAsNew)
         {
             ContinueAsNewInTx(scope, c);
@@ -802,7 +776,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
 
     private void StartChildInTx(WriteScope scope, ActivationCommit parent, HistoryEvent e)
     {
-        var options = e.Options is null ? new ChildWorkflowOptions() : JsonSerializer.Deserialize<ChildWorkflowOptions>(e.Options, DurableJson.Options)!;
+        var options = ChildOptions(e);
         var result = StartInTx(scope, new NewWorkflow(e.Target!, RunIds.New(), e.Name!, e.Payload, parent.Now, parent.Now,
                 parent.WorkflowSpan ?? e.TraceParent, WorkflowIdReusePolicy.AllowDuplicate, WorkflowIdConflictPolicy.UseExisting),
             (parent.WorkflowId, parent.RunId, e.Sequence, options.ParentClosePolicy));
@@ -877,13 +851,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
 
         if (status != WorkflowStatus.ContinuedAsNew && row.ParentRunId is not null && IsRunning(scope, row.ParentRunId))
         {
-            InsertInbox(scope, row.ParentRunId, now, status == WorkflowStatus.Completed
-                ? new HistoryEvent { Type = HistoryEventType.ChildWorkflowCompleted, Sequence = row.ParentSeq, Payload = result, Timestamp = now, Target = row.WorkflowId }
-                : new HistoryEvent
-                {
-                    Type = HistoryEventType.ChildWorkflowFailed, Sequence = row.ParentSeq, Timestamp = now, Target = row.WorkflowId,
-                    Error = error ?? new ErrorInfo(status.ToString(), $"The child workflow ended {status}."),
-                });
+            InsertInbox(scope, row.ParentRunId, now, ChildOutcome(status, row.WorkflowId, row.ParentSeq, result, error, now));
         }
 
         var children = new List<(string RunId, ParentClosePolicy Policy)>();
@@ -978,41 +946,6 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
 
     // ---- reads ----
 
-    private const string DescribeColumns = """
-        workflow_id, run_id, type, status, input, result, error, custom_status, created_at, updated_at, closed_at,
-        parent_workflow_id, parent_run_id, next_event_id, cancel_requested, stuck_error, stuck_attempts, stuck_until, trace_parent, buffered_signals
-        """;
-
-    private static WorkflowDescription ReadDescription(SqliteDataReader r) => new()
-    {
-        WorkflowId = r.GetString(0),
-        RunId = r.GetString(1),
-        Type = r.GetString(2),
-        Status = (WorkflowStatus)r.GetInt32(3),
-        Input = r.IsDBNull(4) ? null : r.GetString(4),
-        Result = r.IsDBNull(5) ? null : r.GetString(5),
-        Error = r.IsDBNull(6) ? null : JsonSerializer.Deserialize<ErrorInfo>(r.GetString(6), DurableJson.Options),
-        CustomStatus = r.IsDBNull(7) ? null : r.GetString(7),
-        CreatedAt = FromMs(r.GetInt64(8)),
-        UpdatedAt = FromMs(r.GetInt64(9)),
-        ClosedAt = r.IsDBNull(10) ? null : FromMs(r.GetInt64(10)),
-        ParentWorkflowId = r.IsDBNull(11) ? null : r.GetString(11),
-        ParentRunId = r.IsDBNull(12) ? null : r.GetString(12),
-        HistoryLength = r.GetInt64(13) - 1,
-        CancelRequested = r.GetBoolean(14),
-        StuckError = r.IsDBNull(15) ? null : r.GetString(15),
-        StuckAttempts = r.GetInt32(16),
-        StuckRetryAt = r.IsDBNull(17) ? null : FromMs(r.GetInt64(17)),
-        TraceId = r.IsDBNull(18) ? null : TraceIdOf(r.GetString(18)),
-        BufferedSignals = r.IsDBNull(19) ? [] : JsonSerializer.Deserialize(r.GetString(19), DurableJsonContext.Default.ListBufferedSignal)!,
-    };
-
-    private static string? TraceIdOf(string traceParent)
-    {
-        var parts = traceParent.Split('-');
-        return parts.Length >= 2 ? parts[1] : null;
-    }
-
     private static async Task<IReadOnlyList<HistoryEvent>> ReadHistoryAsync(SqliteConnection connection, string runId, CancellationToken cancellationToken)
     {
         await using var cmd = connection.CreateCommand();
@@ -1034,24 +967,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         return connection;
     }
 
-    private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
-
-    private static class PageToken
-    {
-        public static string Format(long createdAt, string runId) => $"{createdAt.ToString(CultureInfo.InvariantCulture)}.{runId}";
-
-        public static bool TryParse(string? token, out (long CreatedAt, string RunId) value)
-        {
-            value = default;
-            var dot = token?.IndexOf('.', StringComparison.Ordinal) ?? -1;
-            if (token is null || dot <= 0 || !long.TryParse(token.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out var createdAt))
-            {
-                return false;
-            }
-            value = (createdAt, token[(dot + 1)..]);
-            return true;
-        }
-    }
+    private static DateTimeOffset FromMs(long ms) => StoreRows.FromMs(ms);
 }
 
 internal static class SqliteSchema

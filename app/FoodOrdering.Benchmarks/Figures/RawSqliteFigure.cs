@@ -20,7 +20,7 @@ public sealed class RawSqliteFigure : IFigure
     private const int Rounds = 3;
 
     // About the size of a stored ActivityScheduled event.
-    private const string Body =
+    public const string Body =
         """{"eventId":42,"type":"ActivityScheduled","timestamp":"2025-01-01T12:00:00+00:00","sequence":7,"name":"PaymentActivities.Charge","payload":"[\"order-1\",\"5f0e1a2b\",12.5]","options":"{\"startToCloseTimeout\":\"00:05:00\"}"}""";
 
     public string Name => FigureName;

@@ -42,7 +42,9 @@ public sealed class BenchmarkEngine : IAsyncDisposable
         }
     }
 
-    public static async Task<BenchmarkEngine> StartAsync(string folder, Action<DurableBuilder> register, Action<IServiceCollection>? services = null, Action<DurableOptions>? options = null)
+    /// <param name="options">Besides the store path: the store to use (the PostgreSQL figure), nothing else.</param>
+    public static async Task<BenchmarkEngine> StartAsync(string folder, Action<DurableBuilder> register, Action<IServiceCollection>? services = null,
+        Action<DurableOptions>? options = null)
     {
         Directory.CreateDirectory(folder);
         var collection = new ServiceCollection();

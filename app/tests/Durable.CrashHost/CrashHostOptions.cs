@@ -5,12 +5,20 @@ using Microsoft.Extensions.Hosting;
 
 namespace Durable.CrashHost;
 
-/// <summary>The command line: <c>--store</c>, <c>--ledger</c>, optionally <c>--start</c> and <c>--kill-after-starts</c>.</summary>
+/// <summary>The command line: <c>--store</c>, <c>--ledger</c>, optionally <c>--start</c>, <c>--kill-after-starts</c>, <c>--connection-string</c>, <c>--lease-duration</c>.</summary>
 public sealed class CrashHostOptions
 {
-    /// <summary>The workflow store (SQLite file).</summary>
+    /// <summary>The workflow store (SQLite file), unless <see cref="ConnectionString"/> names a PostgreSQL database.</summary>
     [Required]
     public string Store { get; set; } = "";
+
+    /// <summary>A PostgreSQL database to use as the workflow store instead of the SQLite file (several hosts may share it).</summary>
+    [ConfigurationKeyName("connection-string")]
+    public string? ConnectionString { get; set; }
+
+    /// <summary>PostgreSQL only: how long this host's claims last without renewal (how soon others take over its work when it dies).</summary>
+    [ConfigurationKeyName("lease-duration")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The ledger of activity effects (a separate SQLite file, standing in for an external system).</summary>
     [Required]

@@ -2,12 +2,12 @@ using Durable.Tests.Workflows;
 
 namespace Durable.Tests;
 
-public sealed class ActivityTests
+public abstract class ActivityTests(StoreKind store) : StoreTests(store)
 {
     [Fact]
     public async Task ExecuteActivityAsync_ActivitySucceeds_ResultReturnedAndRecorded()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<EchoWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<EchoWorkflow>());
 
         await env.Client.StartAsync<EchoWorkflow, string, string>("echo-1", "hello");
         var result = await Wait.ForResultAsync<string>(env, "echo-1");
@@ -32,7 +32,7 @@ public sealed class ActivityTests
     public async Task ExecuteActivityAsync_FailsTwiceThenSucceeds_RetriedWithBackoffAndRecordedOnce()
     {
         var log = new AttemptLog();
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<ActivityScenarioWorkflow>(), log);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<ActivityScenarioWorkflow>(), log);
 
         await env.Client.StartAsync<ActivityScenarioWorkflow, ActivityScenario, ActivityScenarioResult>("flaky-1", new ActivityScenario(ActivityScenarioKind.Flaky, Attempts: 3));
         var result = await Wait.ForResultAsync<ActivityScenarioResult>(env, "flaky-1");
@@ -52,7 +52,7 @@ public sealed class ActivityTests
     public async Task ExecuteActivityAsync_MaximumAttemptsExhausted_WorkflowCatchesActivityFailedException()
     {
         var log = new AttemptLog();
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<ActivityScenarioWorkflow>(), log);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<ActivityScenarioWorkflow>(), log);
 
         await env.Client.StartAsync<ActivityScenarioWorkflow, ActivityScenario, ActivityScenarioResult>(
             "exhausted-1", new ActivityScenario(ActivityScenarioKind.AlwaysFail, MaximumAttempts: 3));
@@ -73,7 +73,7 @@ public sealed class ActivityTests
     public async Task ExecuteActivityAsync_NonRetryableErrorType_FailsAfterOneAttempt()
     {
         var log = new AttemptLog();
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<ActivityScenarioWorkflow>(), log);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<ActivityScenarioWorkflow>(), log);
 
         await env.Client.StartAsync<ActivityScenarioWorkflow, ActivityScenario, ActivityScenarioResult>(
             "non-retryable-1", new ActivityScenario(ActivityScenarioKind.NonRetryableType));
@@ -89,7 +89,7 @@ public sealed class ActivityTests
     public async Task ExecuteActivityAsync_NonRetryableApplicationFailure_FailsAfterOneAttemptWithItsErrorType()
     {
         var log = new AttemptLog();
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<ActivityScenarioWorkflow>(), log);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<ActivityScenarioWorkflow>(), log);
 
         await env.Client.StartAsync<ActivityScenarioWorkflow, ActivityScenario, ActivityScenarioResult>(
             "declined-1", new ActivityScenario(ActivityScenarioKind.ApplicationFailure));
@@ -108,7 +108,7 @@ public sealed class ActivityTests
     public async Task ExecuteActivityAsync_AttemptExceedsStartToCloseTimeout_NextAttemptRuns()
     {
         var log = new AttemptLog();
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<ActivityScenarioWorkflow>(), log);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<ActivityScenarioWorkflow>(), log);
 
         await env.Client.StartAsync<ActivityScenarioWorkflow, ActivityScenario, ActivityScenarioResult>(
             "timeout-retry-1", new ActivityScenario(ActivityScenarioKind.Hang, Attempts: 1, TimeoutMs: 100));
@@ -125,7 +125,7 @@ public sealed class ActivityTests
     public async Task ExecuteActivityAsync_LastAttemptTimesOut_FailsWithStartToCloseTimeout()
     {
         var log = new AttemptLog();
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<ActivityScenarioWorkflow>(), log);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<ActivityScenarioWorkflow>(), log);
 
         await env.Client.StartAsync<ActivityScenarioWorkflow, ActivityScenario, ActivityScenarioResult>(
             "timeout-1", new ActivityScenario(ActivityScenarioKind.Hang, Attempts: int.MaxValue, MaximumAttempts: 1, TimeoutMs: 100));
@@ -141,7 +141,7 @@ public sealed class ActivityTests
     public async Task IdempotencyKey_RetriedActivity_SameKeyOnEveryAttempt()
     {
         var log = new AttemptLog();
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<ActivityScenarioWorkflow>(), log);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<ActivityScenarioWorkflow>(), log);
 
         var handle = await env.Client.StartAsync<ActivityScenarioWorkflow, ActivityScenario, ActivityScenarioResult>(
             "key-1", new ActivityScenario(ActivityScenarioKind.Flaky, Attempts: 3));
@@ -156,7 +156,7 @@ public sealed class ActivityTests
     [Fact]
     public async Task RunAsync_ActivityFailureNotCaught_WorkflowFailsAndGetResultThrows()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<UncaughtActivityFailureWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<UncaughtActivityFailureWorkflow>());
 
         await env.Client.StartAsync<UncaughtActivityFailureWorkflow, string, string>("uncaught-1", "kaput");
         var ex = await Assert.ThrowsAsync<WorkflowFailedException>(() => Wait.ForResultAsync<string>(env, "uncaught-1"));
@@ -173,3 +173,7 @@ public sealed class ActivityTests
         Assert.Equal(nameof(ActivityFailedException), history[^1].Error!.Type);
     }
 }
+
+public sealed class ActivityTestsOnSqlite() : ActivityTests(StoreKind.Sqlite);
+
+public sealed class ActivityTestsOnPostgres() : ActivityTests(StoreKind.Postgres);

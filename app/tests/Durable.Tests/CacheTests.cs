@@ -5,14 +5,13 @@ using Durable.Tests.Workflows;
 
 namespace Durable.Tests;
 
-[Collection(GlobalListenerCollection.Name)]
-public sealed class CacheTests
+public abstract class CacheTests(StoreKind store) : StoreTests(store)
 {
     [Fact]
     public async Task StickyCache_CapacityOneWithTwoInterleavedWorkflows_BothCompleteReplayingOnMiss()
     {
         using var counters = new CacheCounters();
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<StepsWorkflow>(), options: o => o.CacheCapacity = 1);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<StepsWorkflow>(), options: o => o.CacheCapacity = 1);
         await env.Client.StartAsync<StepsWorkflow, int, int>("steps-a", 3);
         await env.Client.StartAsync<StepsWorkflow, int, int>("steps-b", 3);
         var cached = new List<int>();
@@ -48,7 +47,7 @@ public sealed class CacheTests
     public async Task StickyCache_CapacityZero_EveryActivationReplaysAndWorkflowCompletes()
     {
         using var counters = new CacheCounters();
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<StepsWorkflow>(), options: o => o.CacheCapacity = 0);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<StepsWorkflow>(), options: o => o.CacheCapacity = 0);
         await env.Client.StartAsync<StepsWorkflow, int, int>("steps-z", 3);
 
         for (var step = 1; step <= 3; step++)
@@ -100,3 +99,9 @@ public sealed class CacheTests
         public void Dispose() => _listener.Dispose();
     }
 }
+
+[Collection(GlobalListenerCollection.Name)]
+public sealed class CacheTestsOnSqlite() : CacheTests(StoreKind.Sqlite);
+
+[Collection(GlobalListenerCollection.Name)]
+public sealed class CacheTestsOnPostgres() : CacheTests(StoreKind.Postgres);

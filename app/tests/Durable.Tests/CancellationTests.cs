@@ -3,11 +3,11 @@ using Durable.Tests.Workflows;
 
 namespace Durable.Tests;
 
-public sealed class CancellationTests
+public abstract class CancellationTests(StoreKind store) : StoreTests(store)
 {
     // Real time: the workflows wait on a one-day timer that time skipping would fire at once.
-    private static Task<DurableTestEnvironment> StartAsync(AttemptLog log, ActivityGate? gate = null) =>
-        TestEnvironment.StartAsync(b => b.AddWorkflow<CancellableWorkflow>(), log, gate, timeSkipping: false);
+    private Task<DurableTestEnvironment> StartAsync(AttemptLog log, ActivityGate? gate = null) =>
+        TestEnvironment.StartAsync(Store, b => b.AddWorkflow<CancellableWorkflow>(), log, gate, timeSkipping: false);
 
     [Fact]
     public async Task CancelAsync_WaitingOnTimer_TimerThrowsCompensationRunsAndWorkflowEndsCanceled()
@@ -78,7 +78,7 @@ public sealed class CancellationTests
     [Fact]
     public async Task CancelAsync_WaitingOnChild_ChildCanceledAndParentEndsCanceled()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<ChildWaiterWorkflow>().AddWorkflow<AwaitSignalWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<ChildWaiterWorkflow>().AddWorkflow<AwaitSignalWorkflow>());
 
         await env.Client.StartAsync<ChildWaiterWorkflow, string, string>("cancel-parent", "x");
         await Wait.ForEventAsync(env, "cancel-parent-child", HistoryEventType.WorkflowStarted);
@@ -133,3 +133,7 @@ public sealed class CancellationTests
         Assert.Equal(HistoryEventType.WorkflowCanceled, history[^1].Type);
     }
 }
+
+public sealed class CancellationTestsOnSqlite() : CancellationTests(StoreKind.Sqlite);
+
+public sealed class CancellationTestsOnPostgres() : CancellationTests(StoreKind.Postgres);

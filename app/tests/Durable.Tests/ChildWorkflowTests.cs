@@ -3,9 +3,9 @@ using Durable.Tests.Workflows;
 
 namespace Durable.Tests;
 
-public sealed class ChildWorkflowTests
+public abstract class ChildWorkflowTests(StoreKind store) : StoreTests(store)
 {
-    private static Task<Testing.DurableTestEnvironment> StartAsync() => TestEnvironment.StartAsync(b => b
+    private Task<Testing.DurableTestEnvironment> StartAsync() => TestEnvironment.StartAsync(Store, b => b
         .AddWorkflow<ChildEchoWorkflow>().AddWorkflow<ChildCallerWorkflow>().AddWorkflow<AwaitSignalWorkflow>()
         .AddWorkflow<ChildStarterWorkflow>().AddWorkflow<SignalSenderWorkflow>());
 
@@ -138,3 +138,7 @@ public sealed class ChildWorkflowTests
         Assert.Null(await env.Client.DescribeAsync("ghost"));
     }
 }
+
+public sealed class ChildWorkflowTestsOnSqlite() : ChildWorkflowTests(StoreKind.Sqlite);
+
+public sealed class ChildWorkflowTestsOnPostgres() : ChildWorkflowTests(StoreKind.Postgres);

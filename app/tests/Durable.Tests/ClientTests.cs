@@ -4,9 +4,9 @@ using Durable.Tests.Workflows;
 
 namespace Durable.Tests;
 
-public sealed class ClientTests
+public abstract class ClientTests(StoreKind store) : StoreTests(store)
 {
-    private static Task<DurableTestEnvironment> StartAsync(bool timeSkipping = true) => TestEnvironment.StartAsync(
+    private Task<DurableTestEnvironment> StartAsync(bool timeSkipping = true) => TestEnvironment.StartAsync(Store, 
         b => b.AddWorkflow<QuickWorkflow>().AddWorkflow<StatusWorkflow>().AddWorkflow<PendingWorkWorkflow>().AddWorkflow<AwaitSignalWorkflow>(),
         timeSkipping: timeSkipping);
 
@@ -300,3 +300,7 @@ public sealed class ClientTests
         return changes;
     }
 }
+
+public sealed class ClientTestsOnSqlite() : ClientTests(StoreKind.Sqlite);
+
+public sealed class ClientTestsOnPostgres() : ClientTests(StoreKind.Postgres);

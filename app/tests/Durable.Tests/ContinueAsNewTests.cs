@@ -4,12 +4,12 @@ using Durable.Tests.Workflows;
 
 namespace Durable.Tests;
 
-public sealed class ContinueAsNewTests
+public abstract class ContinueAsNewTests(StoreKind store) : StoreTests(store)
 {
     [Fact]
     public async Task ContinueAsNew_EveryThreeSignals_EachRunHistoryStaysBounded()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<CounterWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<CounterWorkflow>());
         const int signals = 30;
 
         var first = await env.Client.StartAsync<CounterWorkflow, CounterState, CounterResult>("counter-1", new CounterState(SignalsPerRun: 3, Target: signals));
@@ -44,7 +44,7 @@ public sealed class ContinueAsNewTests
     public async Task ContinueAsNew_SignalsBufferedAtTheTime_CarryOverInOrder()
     {
         var gate = new ActivityGate();
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<CounterWorkflow>(), gate: gate);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<CounterWorkflow>(), gate: gate);
         using var opener = gate.OpenOnExit();
 
         var first = await env.Client.StartAsync<CounterWorkflow, CounterState, CounterResult>("counter-2", new CounterState(SignalsPerRun: 2, Target: 28, HoldFirst: true));
@@ -76,7 +76,7 @@ public sealed class ContinueAsNewTests
     [Fact]
     public async Task GetResultAsync_WorkflowContinuedAsNew_FollowsToFinalRun()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<CounterWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<CounterWorkflow>());
 
         var first = await env.Client.StartAsync<CounterWorkflow, CounterState, CounterResult>("counter-3", new CounterState(SignalsPerRun: 1, Target: 3));
         var pending = env.Client.GetResultAsync<CounterResult>("counter-3");
@@ -102,3 +102,7 @@ public sealed class ContinueAsNewTests
         return [.. page.Items.Where(r => r.WorkflowId == workflowId)];
     }
 }
+
+public sealed class ContinueAsNewTestsOnSqlite() : ContinueAsNewTests(StoreKind.Sqlite);
+
+public sealed class ContinueAsNewTestsOnPostgres() : ContinueAsNewTests(StoreKind.Postgres);

@@ -25,7 +25,8 @@ internal sealed class CrashHostProcess : IAsyncDisposable
     /// <summary>The last completed count the host reported; -1 before the first PROGRESS line.</summary>
     public int LastCompleted { get; private set; } = -1;
 
-    public static CrashHostProcess Start(string storePath, string ledgerPath, int start, int killAfterStarts = 0)
+    /// <param name="connectionString">A PostgreSQL database to use instead of the SQLite file at <paramref name="storePath"/>.</param>
+    public static CrashHostProcess Start(string storePath, string ledgerPath, int start, int killAfterStarts = 0, string? connectionString = null)
     {
         var info = new ProcessStartInfo(DotnetPath())
         {
@@ -42,6 +43,11 @@ internal sealed class CrashHostProcess : IAsyncDisposable
                  })
         {
             info.ArgumentList.Add(argument);
+        }
+        if (connectionString is not null)
+        {
+            info.ArgumentList.Add("--connection-string");
+            info.ArgumentList.Add(connectionString);
         }
         var process = new Process { StartInfo = info };
         var host = new CrashHostProcess(process);

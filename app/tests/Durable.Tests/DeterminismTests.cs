@@ -5,12 +5,12 @@ using Durable.Tests.Workflows;
 namespace Durable.Tests;
 
 /// <summary>Tests here flip static switches on workflow classes; they share one class so they never run in parallel.</summary>
-public sealed class DeterminismTests
+public abstract class DeterminismTests(StoreKind store) : StoreTests(store)
 {
     [Fact]
     public async Task Replay_CodeIssuesDifferentCommand_ThrowsNonDeterminismExceptionNamingWorkflowSequenceAndCommands()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<EvolvingWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<EvolvingWorkflow>());
         await env.Client.StartAsync<EvolvingWorkflow, string, string>("evolve-1", "hello");
         await env.Client.SignalAsync("evolve-1", EvolvingWorkflow.Go, "go");
         Assert.Equal("hello+go", await Wait.ForResultAsync<string>(env, "evolve-1"));
@@ -37,7 +37,7 @@ public sealed class DeterminismTests
     public async Task Worker_CodeChangedUnderRunningWorkflow_ParkedAsStuckThenResumesWhenReverted()
     {
         // No cache: the next activation must replay the history against the changed code.
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<EvolvingWorkflow>(), options: o => o.CacheCapacity = 0);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<EvolvingWorkflow>(), options: o => o.CacheCapacity = 0);
         await env.Client.StartAsync<EvolvingWorkflow, string, string>("evolve-2", "hello");
         var before = await Wait.ForHistoryAsync(env, "evolve-2", h => h.Activations().Count == 2, "the activity done");
 
@@ -72,7 +72,7 @@ public sealed class DeterminismTests
     [Fact]
     public async Task Worker_WorkflowThrowsInvalidOperationException_ParkedAsStuckNotFailedAndResumesAfterFix()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<BuggyWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<BuggyWorkflow>());
 
         BuggyWorkflow.IsBroken = true;
         WorkflowDescription stuck;
@@ -102,3 +102,9 @@ public sealed class DeterminismTests
         Assert.Null(done.StuckError);
     }
 }
+
+[Collection("determinism")]
+public sealed class DeterminismTestsOnSqlite() : DeterminismTests(StoreKind.Sqlite);
+
+[Collection("determinism")]
+public sealed class DeterminismTestsOnPostgres() : DeterminismTests(StoreKind.Postgres);

@@ -34,12 +34,12 @@ public sealed class HostingTests
     }
 }
 
-public sealed class CloseRaceTests
+public abstract class CloseRaceTests(StoreKind store) : StoreTests(store)
 {
     [Fact]
     public async Task CommitActivationAsync_ClosingWhileAnUnseenSignalWaits_RefusedSoTheSignalIsNotDropped()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<EchoWorkflow>(), options: o => o.WorkerEnabled = false);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<EchoWorkflow>(), options: o => o.WorkerEnabled = false);
         await env.Client.StartAsync<EchoWorkflow, string, string>("close-race", "x");
         var claimed = Assert.Single(await env.Store.ClaimWorkflowTasksAsync(10, env.Time.GetUtcNow(), CancellationToken.None));
         // The signal lands after the claim read its inputs, while the (pretend) closing activation runs.
@@ -71,3 +71,7 @@ public sealed class CloseRaceTests
         Assert.Empty(await env.Client.GetHistoryAsync("close-race"));
     }
 }
+
+public sealed class CloseRaceTestsOnSqlite() : CloseRaceTests(StoreKind.Sqlite);
+
+public sealed class CloseRaceTestsOnPostgres() : CloseRaceTests(StoreKind.Postgres);

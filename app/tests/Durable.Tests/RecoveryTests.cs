@@ -3,14 +3,14 @@ using Durable.Tests.Workflows;
 
 namespace Durable.Tests;
 
-public sealed class RecoveryTests
+public abstract class RecoveryTests(StoreKind store) : StoreTests(store)
 {
     [Fact]
     public async Task RestartAsync_BetweenActivityCompletionAndNextStep_NoStepRunsTwice()
     {
         var log = new AttemptLog();
         var gate = new ActivityGate();
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<ThreeChargesWorkflow>(), log, gate);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<ThreeChargesWorkflow>(), log, gate);
         using var opener = gate.OpenOnExit();
 
         var handle = await env.Client.StartAsync<ThreeChargesWorkflow, string, string>("crash-1", "order");
@@ -39,7 +39,7 @@ public sealed class RecoveryTests
         var log = new AttemptLog();
         var gate = new ActivityGate();
         // No drain: shutdown abandons the running attempt, as a crash would.
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<ThreeChargesWorkflow>(), log, gate,
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<ThreeChargesWorkflow>(), log, gate,
             options: o => { o.DrainTimeout = TimeSpan.Zero; o.CacheCapacity = 0; });
         using var opener = gate.OpenOnExit();
 
@@ -66,3 +66,7 @@ public sealed class RecoveryTests
         Assert.Equal(history.Select((_, i) => (long)i + 1), history.Select(e => e.EventId));
     }
 }
+
+public sealed class RecoveryTestsOnSqlite() : RecoveryTests(StoreKind.Sqlite);
+
+public sealed class RecoveryTestsOnPostgres() : RecoveryTests(StoreKind.Postgres);

@@ -3,12 +3,12 @@ using Durable.Tests.Workflows;
 
 namespace Durable.Tests;
 
-public sealed class ReplayerTests
+public abstract class ReplayerTests(StoreKind store) : StoreTests(store)
 {
     [Fact]
     public async Task Replay_TenThousandEventHistoryFromEngine_MatchesEveryRecordedCommand()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<ManyActivitiesWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<ManyActivitiesWorkflow>());
         await env.Client.StartAsync<ManyActivitiesWorkflow, ManyActivities, long>("long-history", new ManyActivities(Rounds: 100, Width: 50));
         var sum = await Wait.ForResultAsync<long>(env, "long-history");
         var history = await env.Client.GetHistoryAsync("long-history");
@@ -23,7 +23,7 @@ public sealed class ReplayerTests
     [Fact]
     public async Task Replay_TamperedCommandDeepInLongHistory_ThrowsNamingItsSequence()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<ManyActivitiesWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<ManyActivitiesWorkflow>());
         await env.Client.StartAsync<ManyActivitiesWorkflow, ManyActivities, long>("tampered", new ManyActivities(Rounds: 100, Width: 10));
         await Wait.ForResultAsync<long>(env, "tampered");
         var history = (await env.Client.GetHistoryAsync("tampered")).ToList();
@@ -40,7 +40,7 @@ public sealed class ReplayerTests
     [Fact]
     public async Task Replay_JsonExportedHistoryAgainstBreakingChange_ThrowsNonDeterminismException()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<VersionedWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<VersionedWorkflow>());
         await env.Client.StartAsync<VersionedWorkflow, string, string>("versioned-1", "v1");
         Assert.Equal("v1 5", await Wait.ForResultAsync<string>(env, "versioned-1"));
         var recorded = await env.Client.GetHistoryAsync("versioned-1");
@@ -69,7 +69,7 @@ public sealed class ReplayerTests
     public async Task Replay_HistoryOfRunningWorkflow_Succeeds()
     {
         var gate = new ActivityGate();
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<TimerAcrossRestartWorkflow>(), gate: gate);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<TimerAcrossRestartWorkflow>(), gate: gate);
         using var opener = gate.OpenOnExit();
         await env.Client.StartAsync<TimerAcrossRestartWorkflow, TimeSpan, SleepResult>("running-1", TimeSpan.FromDays(1));
         await gate.WaitEnteredAsync();
@@ -80,3 +80,7 @@ public sealed class ReplayerTests
         Assert.Equal([HistoryEventType.ActivationStarted, HistoryEventType.WorkflowStarted, HistoryEventType.TimerStarted, HistoryEventType.ActivityScheduled], history.Types());
     }
 }
+
+public sealed class ReplayerTestsOnSqlite() : ReplayerTests(StoreKind.Sqlite);
+
+public sealed class ReplayerTestsOnPostgres() : ReplayerTests(StoreKind.Postgres);

@@ -4,13 +4,13 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Durable.Tests;
 
-public sealed class SignalTests
+public abstract class SignalTests(StoreKind store) : StoreTests(store)
 {
     [Fact]
     public async Task WaitForSignalAsync_SignalArrivesBeforeWait_IsBufferedNotLost()
     {
         var gate = new ActivityGate();
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<SignalCollectorWorkflow>(), gate: gate);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<SignalCollectorWorkflow>(), gate: gate);
         using var opener = gate.OpenOnExit();
 
         await env.Client.StartAsync<SignalCollectorWorkflow, SignalCollectRequest, List<string>>("early-1", new SignalCollectRequest("item", 1, HoldFirst: true));
@@ -31,7 +31,7 @@ public sealed class SignalTests
     public async Task WaitForSignalAsync_SeveralBufferedSignalsOfOneName_ConsumedFifoEachOnce()
     {
         var gate = new ActivityGate();
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<SignalCollectorWorkflow>(), gate: gate);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<SignalCollectorWorkflow>(), gate: gate);
         using var opener = gate.OpenOnExit();
 
         await env.Client.StartAsync<SignalCollectorWorkflow, SignalCollectRequest, List<string>>("fifo-1", new SignalCollectRequest("item", 3, HoldFirst: true));
@@ -56,7 +56,7 @@ public sealed class SignalTests
     [Fact]
     public async Task WaitForSignalAsync_TwoPendingWaitsOnOneName_EachSignalCompletesExactlyOneWait()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<ConcurrentWaitsWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<ConcurrentWaitsWorkflow>());
 
         await env.Client.StartAsync<ConcurrentWaitsWorkflow, string, List<string>>("waits-1", "");
         await Wait.ForEventAsync(env, "waits-1", HistoryEventType.WorkflowStarted);
@@ -78,7 +78,7 @@ public sealed class SignalTests
     [Fact]
     public async Task WaitForSignalAsync_NoSignalWithinTimeout_ThrowsSignalTimeoutException()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<SignalTimeoutWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<SignalTimeoutWorkflow>());
 
         await env.Client.StartAsync<SignalTimeoutWorkflow, TimeSpan, string>("timeout-1", TimeSpan.FromHours(2));
         var result = await Wait.ForResultAsync<string>(env, "timeout-1");
@@ -94,7 +94,7 @@ public sealed class SignalTests
     public async Task WaitForSignalAsync_SignalBeforeTimeout_ReturnsSignalAndCancelsTimer()
     {
         // Real time: the one-hour timeout must not be skipped over before the signal arrives.
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<SignalTimeoutWorkflow>(), timeSkipping: false);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<SignalTimeoutWorkflow>(), timeSkipping: false);
 
         await env.Client.StartAsync<SignalTimeoutWorkflow, TimeSpan, string>("reply-1", TimeSpan.FromHours(1));
         await Wait.ForEventAsync(env, "reply-1", HistoryEventType.TimerStarted);
@@ -113,22 +113,24 @@ public sealed class SignalTests
     {
         var path = Path.Combine(Path.GetTempPath(), "durable-tests", Guid.NewGuid().ToString("N"), "durable.db");
         void Register(Hosting.DurableBuilder b) => b.AddWorkflow<SignalTimeoutWorkflow>();
+        // The same store each time: the SQLite file at path, or one PostgreSQL database.
+        var store = await TestEnvironment.StoreOptionsAsync(Store);
         try
         {
-            await using (var env = await DurableTestEnvironment.StartAsync(Register, timeSkipping: false, storePath: path))
+            await using (var env = await DurableTestEnvironment.StartAsync(Register, timeSkipping: false, options: store, storePath: path))
             {
                 await env.Client.StartAsync<SignalTimeoutWorkflow, TimeSpan, string>("late-worker", TimeSpan.FromHours(1));
                 await Wait.ForEventAsync(env, "late-worker", HistoryEventType.TimerStarted);
             }
             // The reply comes in time, while no worker runs (a client-only process, or a worker that is down or behind).
-            await using (var clientOnly = await DurableTestEnvironment.StartAsync(Register, timeSkipping: false, options: o => o.WorkerEnabled = false, storePath: path))
+            await using (var clientOnly = await DurableTestEnvironment.StartAsync(Register, timeSkipping: false, options: o => { store?.Invoke(o); o.WorkerEnabled = false; }, storePath: path))
             {
                 await clientOnly.Client.SignalAsync("late-worker", SignalTimeoutWorkflow.Reply, "in time");
             }
             // The worker comes back two hours later: the reply and the expired timeout are both waiting.
             var late = new SkippingTimeProvider();
             late.Advance(TimeSpan.FromHours(2));
-            await using (var env = await DurableTestEnvironment.StartAsync(Register, timeSkipping: false, services: s => s.AddSingleton<TimeProvider>(late), storePath: path))
+            await using (var env = await DurableTestEnvironment.StartAsync(Register, timeSkipping: false, services: s => s.AddSingleton<TimeProvider>(late), options: store, storePath: path))
             {
                 Assert.Equal("reply:in time", await Wait.ForResultAsync<string>(env, "late-worker"));
                 var history = await Wait.ReplaysAsync<SignalTimeoutWorkflow>(env, "late-worker");
@@ -137,7 +139,10 @@ public sealed class SignalTests
         }
         finally
         {
-            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+            if (Directory.Exists(Path.GetDirectoryName(path)))
+            {
+                Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+            }
         }
     }
 
@@ -146,7 +151,7 @@ public sealed class SignalTests
     {
         var gate = new ActivityGate();
         // No cache: every activation replays the whole history, including the race.
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<SignalOrTimerWorkflow>(), gate: gate, options: o => o.CacheCapacity = 0);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<SignalOrTimerWorkflow>(), gate: gate, options: o => o.CacheCapacity = 0);
         using var opener = gate.OpenOnExit();
 
         await env.Client.StartAsync<SignalOrTimerWorkflow, bool, string>("race-signal", true);
@@ -169,7 +174,7 @@ public sealed class SignalTests
     [Fact]
     public async Task WhenAny_TimerBeatsSignal_SameBranchAfterRestart()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<SignalOrTimerWorkflow>(), options: o => o.CacheCapacity = 0);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<SignalOrTimerWorkflow>(), options: o => o.CacheCapacity = 0);
 
         await env.Client.StartAsync<SignalOrTimerWorkflow, bool, string>("race-timer", false);
         using (env.AllowTimeSkipping())
@@ -191,7 +196,7 @@ public sealed class SignalTests
     [Fact]
     public async Task SignalWithStartAsync_NotRunningThenRunning_StartsOnceAndDeliversBoth()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<SignalCollectorWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<SignalCollectorWorkflow>());
         var input = DurableJson.Serialize(new SignalCollectRequest("item", 2));
 
         var first = await env.Client.SignalWithStartAsync(nameof(SignalCollectorWorkflow), "sws-1", input, "item", "first");
@@ -212,7 +217,7 @@ public sealed class SignalTests
     [Fact]
     public async Task SignalAsync_UnknownWorkflow_ThrowsWorkflowNotFoundException()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<SignalCollectorWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<SignalCollectorWorkflow>());
 
         var ex = await Assert.ThrowsAsync<WorkflowNotFoundException>(() => env.Client.SignalAsync("nobody", "item", "x"));
 
@@ -222,7 +227,7 @@ public sealed class SignalTests
     [Fact]
     public async Task SignalAsync_CompletedWorkflow_ThrowsWorkflowNotFoundException()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<SignalCollectorWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<SignalCollectorWorkflow>());
         await env.Client.StartAsync<SignalCollectorWorkflow, SignalCollectRequest, List<string>>("done-1", new SignalCollectRequest("item", 0));
         await Wait.ForResultAsync<List<string>>(env, "done-1");
 
@@ -231,3 +236,7 @@ public sealed class SignalTests
         Assert.Empty((await env.Client.GetHistoryAsync("done-1")).OfType(HistoryEventType.SignalReceived));
     }
 }
+
+public sealed class SignalTestsOnSqlite() : SignalTests(StoreKind.Sqlite);
+
+public sealed class SignalTestsOnPostgres() : SignalTests(StoreKind.Postgres);

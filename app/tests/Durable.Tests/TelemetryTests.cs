@@ -13,7 +13,7 @@ public sealed class TelemetryTests
     {
         using var spans = new SpanRecorder();
         // No cache, and a restart in the middle: every activation after the first replays the workflow.
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<TracedWorkflow>(), options: o => o.CacheCapacity = 0);
+        await using var env = await TestEnvironment.StartAsync(StoreKind.Sqlite, b => b.AddWorkflow<TracedWorkflow>(), options: o => o.CacheCapacity = 0);
 
         await env.Client.StartAsync<TracedWorkflow, string, string>("traced-1", "a");
         await Wait.ForEventAsync(env, "traced-1", HistoryEventType.ActivityCompleted);
@@ -44,7 +44,7 @@ public sealed class TelemetryTests
     public async Task StartAsync_ParentWithChildWorkflow_ChildSpansInParentTrace()
     {
         using var spans = new SpanRecorder();
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<ChildCallerWorkflow>().AddWorkflow<ChildEchoWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(StoreKind.Sqlite, b => b.AddWorkflow<ChildCallerWorkflow>().AddWorkflow<ChildEchoWorkflow>());
 
         await env.Client.StartAsync<ChildCallerWorkflow, string, string>("traced-parent", "x");
         await Wait.ForResultAsync<string>(env, "traced-parent");

@@ -6,13 +6,38 @@ using Durable.Storage;
 using Durable.Testing;
 using Durable.Tests.Workflows;
 using Microsoft.Extensions.DependencyInjection;
+using TestSupport.Postgres;
 
 namespace Durable.Tests;
+
+/// <summary>The stores the conformance suite runs against.</summary>
+public enum StoreKind
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>A test class of the conformance suite: it runs once per store (a sealed subclass for each).</summary>
+public abstract class StoreTests(StoreKind store)
+{
+    protected StoreKind Store { get; } = store;
+}
 
 /// <summary>Starts a <see cref="DurableTestEnvironment"/> with every test activity registered and the shared test services.</summary>
 internal static class TestEnvironment
 {
-    public static Task<DurableTestEnvironment> StartAsync(
+    public static async Task<DurableTestEnvironment> StartAsync(
+        StoreKind store,
+        Action<DurableBuilder> workflows,
+        AttemptLog? log = null,
+        ActivityGate? gate = null,
+        bool timeSkipping = true,
+        Action<DurableOptions>? options = null) =>
+        await StartOnAsync(await StoreOptionsAsync(store), workflows, log, gate, timeSkipping, options);
+
+    /// <summary>An environment on the store <paramref name="store"/> selects (from <see cref="StoreOptionsAsync"/>), so several can share one database.</summary>
+    public static Task<DurableTestEnvironment> StartOnAsync(
+        Action<DurableOptions>? store,
         Action<DurableBuilder> workflows,
         AttemptLog? log = null,
         ActivityGate? gate = null,
@@ -26,7 +51,30 @@ internal static class TestEnvironment
             },
             timeSkipping,
             services: s => s.AddSingleton(log ?? new AttemptLog()).AddSingleton(gate ?? new ActivityGate()),
-            options: options);
+            options: o =>
+            {
+                store?.Invoke(o);
+                options?.Invoke(o);
+            });
+
+    /// <summary>The options that select <paramref name="store"/>: for PostgreSQL a fresh database on the test server.</summary>
+    public static async Task<Action<DurableOptions>?> StoreOptionsAsync(StoreKind store)
+    {
+        if (store == StoreKind.Sqlite)
+        {
+            return null;
+        }
+        var connectionString = await NewDatabaseAsync();
+        return o =>
+        {
+            o.Store = DurableStoreKind.Postgres;
+            o.ConnectionString = connectionString;
+            o.LeaseDuration = TimeSpan.FromSeconds(5);
+        };
+    }
+
+    /// <summary>A fresh database on the PostgreSQL server the tests share.</summary>
+    public static async Task<string> NewDatabaseAsync() => await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
 }
 
 /// <summary>Waits for the engine without sleeping blindly: every wait is bounded by a deadline and wakes on store commits.</summary>
@@ -53,7 +101,8 @@ internal static class Wait
         var limit = timeout ?? HangGuard;
         var elapsed = Stopwatch.StartNew();
         var store = env.Store;
-        using var wake = new SemaphoreSlim(0);
+        // Not disposed: a commit on another thread may still release it after the handlers are removed.
+        var wake = new SemaphoreSlim(0);
         void OnCommit()
         {
             if (wake.CurrentCount == 0)

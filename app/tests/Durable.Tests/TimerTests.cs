@@ -3,12 +3,12 @@ using Durable.Tests.Workflows;
 
 namespace Durable.Tests;
 
-public sealed class TimerTests
+public abstract class TimerTests(StoreKind store) : StoreTests(store)
 {
     [Fact]
     public async Task DelayAsync_ThirtyDays_CompletesThroughTimeSkipping()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<LongSleepWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<LongSleepWorkflow>());
 
         await env.Client.StartAsync<LongSleepWorkflow, TimeSpan, SleepResult>("sleep-30d", TimeSpan.FromDays(30));
         var result = await Wait.ForResultAsync<SleepResult>(env, "sleep-30d");
@@ -27,7 +27,7 @@ public sealed class TimerTests
     [Fact]
     public async Task DelayUntilAsync_FutureTime_ResumesAtThatTime()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<SleepUntilWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<SleepUntilWorkflow>());
         var target = env.Time.GetUtcNow() + TimeSpan.FromDays(2);
 
         await env.Client.StartAsync<SleepUntilWorkflow, DateTimeOffset, SleepResult>("until-1", target);
@@ -43,7 +43,7 @@ public sealed class TimerTests
     [Fact]
     public async Task DelayUntilAsync_TimeAlreadyPassed_ReturnsWithoutTimer()
     {
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<SleepUntilWorkflow>());
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<SleepUntilWorkflow>());
 
         await env.Client.StartAsync<SleepUntilWorkflow, DateTimeOffset, SleepResult>("until-past", env.Time.GetUtcNow() - TimeSpan.FromHours(1));
         var result = await Wait.ForResultAsync<SleepResult>(env, "until-past");
@@ -58,7 +58,7 @@ public sealed class TimerTests
     public async Task DelayAsync_EngineRestartsWhileTimerPending_TimerFiresOnce()
     {
         var gate = new ActivityGate();
-        await using var env = await TestEnvironment.StartAsync(b => b.AddWorkflow<TimerAcrossRestartWorkflow>(), gate: gate);
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<TimerAcrossRestartWorkflow>(), gate: gate);
         using var opener = gate.OpenOnExit();
 
         await env.Client.StartAsync<TimerAcrossRestartWorkflow, TimeSpan, SleepResult>("restart-timer", TimeSpan.FromDays(1));
@@ -80,3 +80,7 @@ public sealed class TimerTests
         Assert.Equal(HistoryEventType.WorkflowCompleted, history[^1].Type);
     }
 }
+
+public sealed class TimerTestsOnSqlite() : TimerTests(StoreKind.Sqlite);
+
+public sealed class TimerTestsOnPostgres() : TimerTests(StoreKind.Postgres);

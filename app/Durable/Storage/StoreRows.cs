@@ -1,0 +1,135 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Durable.Storage;
+
+/// <summary>Rows both stores read the same way: the columns are listed here once, in the order the readers expect.</summary>
+internal static class StoreRows
+{
+    public const string DescribeColumns = """
+        workflow_id, run_id, type, status, input, result, error, custom_status, created_at, updated_at, closed_at,
+        parent_workflow_id, parent_run_id, next_event_id, cancel_requested, stuck_error, stuck_attempts, stuck_until, trace_parent, buffered_signals
+        """;
+
+    public const string SummaryColumns = "workflow_id, run_id, type, status, created_at, closed_at, custom_status, stuck_error IS NOT NULL";
+
+    public const string ChangeColumns = "seq, workflow_id, run_id, type, kind, status, custom_status, at";
+
+    public const string ActivityColumns = "id, workflow_id, run_id, seq, name, input, attempt, options, trace_parent, scheduled_at";
+
+    public static WorkflowDescription ReadDescription(DbDataReader r) => new()
+    {
+        WorkflowId = r.GetString(0),
+        RunId = r.GetString(1),
+        Type = r.GetString(2),
+        Status = (WorkflowStatus)r.GetInt32(3),
+        Input = r.IsDBNull(4) ? null : r.GetString(4),
+        Result = r.IsDBNull(5) ? null : r.GetString(5),
+        Error = r.IsDBNull(6) ? null : JsonSerializer.Deserialize<ErrorInfo>(r.GetString(6), DurableJson.Options),
+        CustomStatus = r.IsDBNull(7) ? null : r.GetString(7),
+        CreatedAt = FromMs(r.GetInt64(8)),
+        UpdatedAt = FromMs(r.GetInt64(9)),
+        ClosedAt = r.IsDBNull(10) ? null : FromMs(r.GetInt64(10)),
+        ParentWorkflowId = r.IsDBNull(11) ? null : r.GetString(11),
+        ParentRunId = r.IsDBNull(12) ? null : r.GetString(12),
+        HistoryLength = r.GetInt64(13) - 1,
+        CancelRequested = r.GetBoolean(14),
+        StuckError = r.IsDBNull(15) ? null : r.GetString(15),
+        StuckAttempts = r.GetInt32(16),
+        StuckRetryAt = r.IsDBNull(17) ? null : FromMs(r.GetInt64(17)),
+        TraceId = r.IsDBNull(18) ? null : TraceIdOf(r.GetString(18)),
+        BufferedSignals = r.IsDBNull(19) ? [] : JsonSerializer.Deserialize(r.GetString(19), DurableJsonContext.Default.ListBufferedSignal)!,
+    };
+
+    public static WorkflowSummary ReadSummary(DbDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), (WorkflowStatus)r.GetInt32(3),
+            FromMs(r.GetInt64(4)), r.IsDBNull(5) ? null : FromMs(r.GetInt64(5)),
+            r.IsDBNull(6) ? null : r.GetString(6), r.GetBoolean(7));
+
+    public static WorkflowChange ReadChange(DbDataReader r) =>
+        new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3),
+            (WorkflowChangeKind)r.GetInt32(4), (WorkflowStatus)r.GetInt32(5), r.IsDBNull(6) ? null : r.GetString(6),
+            FromMs(r.GetInt64(7)));
+
+    public static ActivityTask ReadActivity(DbDataReader r) =>
+        new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetString(4),
+            r.IsDBNull(5) ? null : r.GetString(5), r.GetInt32(6),
+            JsonSerializer.Deserialize(r.GetString(7), DurableJsonContext.Default.ActivityOptions)!,
+            r.IsDBNull(8) ? null : r.GetString(8), FromMs(r.GetInt64(9)));
+
+    public static PendingActivity ReadPendingActivity(DbDataReader r) =>
+        new(r.GetInt32(0), r.GetString(1), r.GetInt32(2), FromMs(r.GetInt64(3)),
+            r.IsDBNull(4) ? null : JsonSerializer.Deserialize<ErrorInfo>(r.GetString(4), DurableJson.Options));
+
+    /// <summary>A page of <see cref="ReadSummary"/> rows read one past the page size: trims it and names the next page.</summary>
+    public static WorkflowPage ToPage(List<WorkflowSummary> items, int pageSize)
+    {
+        string? next = null;
+        if (items.Count > pageSize)
+        {
+            items.RemoveAt(pageSize);
+            var last = items[^1];
+            next = PageToken.Format(last.CreatedAt.ToUnixTimeMilliseconds(), last.RunId);
+        }
+        return new WorkflowPage(items, next);
+    }
+
+    public static string? TraceIdOf(string traceParent)
+    {
+        var parts = traceParent.Split('-');
+        return parts.Length >= 2 ? parts[1] : null;
+    }
+
+    public static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    public static string? SerializeBufferedSignals(IReadOnlyList<BufferedSignal> signals) =>
+        signals.Count == 0 ? null : JsonSerializer.Serialize(signals.ToList(), DurableJsonContext.Default.ListBufferedSignal);
+
+    public static ChildWorkflowOptions ChildOptions(HistoryEvent e) =>
+        e.Options is null ? new ChildWorkflowOptions() : JsonSerializer.Deserialize<ChildWorkflowOptions>(e.Options, DurableJson.Options)!;
+
+    public static string SerializeError(ErrorInfo error) => JsonSerializer.Serialize(error, DurableJson.Options);
+
+    public static WorkflowStatus StatusOf(CommitCompletion completion) => completion switch
+    {
+        CommitCompletion.Completed => WorkflowStatus.Completed,
+        CommitCompletion.Failed => WorkflowStatus.Failed,
+        CommitCompletion.Canceled => WorkflowStatus.Canceled,
+        _ => WorkflowStatus.ContinuedAsNew,
+    };
+
+    /// <summary>What a parent learns when its child closes.</summary>
+    public static HistoryEvent ChildOutcome(WorkflowStatus status, string childWorkflowId, int parentSeq, string? result, ErrorInfo? error, DateTimeOffset now) =>
+        status == WorkflowStatus.Completed
+            ? new HistoryEvent { Type = HistoryEventType.ChildWorkflowCompleted, Sequence = parentSeq, Payload = result, Timestamp = now, Target = childWorkflowId }
+            : new HistoryEvent
+            {
+                Type = HistoryEventType.ChildWorkflowFailed, Sequence = parentSeq, Timestamp = now, Target = childWorkflowId,
+                Error = error ?? new ErrorInfo(status.ToString(), $"The child workflow ended {status}."),
+            };
+
+    public static bool Reuses(WorkflowIdReusePolicy policy, WorkflowStatus closedStatus) => policy switch
+    {
+        WorkflowIdReusePolicy.AllowDuplicate => true,
+        WorkflowIdReusePolicy.AllowDuplicateFailedOnly => closedStatus != WorkflowStatus.Completed,
+        _ => false,
+    };
+
+    internal static class PageToken
+    {
+        public static string Format(long createdAt, string runId) => $"{createdAt.ToString(CultureInfo.InvariantCulture)}.{runId}";
+
+        public static bool TryParse(string? token, out (long CreatedAt, string RunId) value)
+        {
+            value = default;
+            var dot = token?.IndexOf('.', StringComparison.Ordinal) ?? -1;
+            if (token is null || dot <= 0 || !long.TryParse(token.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out var createdAt))
+            {
+                return false;
+            }
+            value = (createdAt, token[(dot + 1)..]);
+            return true;
+        }
+    }
+}
