@@ -56,6 +56,8 @@ public abstract partial class KafkaConsumerService(KafkaCluster cluster, KafkaPr
             EnableAutoOffsetStore = false,
             AutoCommitIntervalMs = 200,
             FetchWaitMaxMs = 10,
+            SessionTimeoutMs = (int)Options.SessionTimeout.TotalMilliseconds,
+            HeartbeatIntervalMs = (int)Math.Max(100, Options.SessionTimeout.TotalMilliseconds / 3),
         })
         .SetErrorHandler((_, error) =>
         {
