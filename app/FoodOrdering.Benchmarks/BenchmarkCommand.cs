@@ -26,23 +26,32 @@ public static class BenchmarkCommand
         {
             Description = "Smaller counts for a smoke run (2,000 workflows, 5,000 sleeping, ...); the numbers are indicative only.",
         };
+        var growth = new Option<bool>("--growth")
+        {
+            Description = "Also run every selected figure with all counts divided by ten first, and add a cost-of-growth table (1x next to 10x).",
+        };
         var output = new Option<FileInfo>("--output")
         {
             Description = "Where to write the results as markdown.",
             DefaultValueFactory = _ => new FileInfo("benchmark-results.md"),
         };
-        var command = new RootCommand("Benchmarks the Durable workflow engine against raw SQLite on this machine: throughput, activity latency, replay time and memory.")
+        var command = new RootCommand("Benchmarks the Durable workflow engine against raw SQLite on this machine: throughput, activity latency, signals, timers, replay time, memory and restart.")
         {
-            only, quick, output,
+            only, quick, growth, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = parse.GetValue(quick) ? BenchmarkSettings.Quick : BenchmarkSettings.Full;
-            var report = await new BenchmarkRunner(settings, new Progress(Console.Out)).RunAsync([.. Split(parse.GetValue(only))]);
+            var report = await new BenchmarkRunner(settings, new Progress(Console.Out)).RunAsync([.. Split(parse.GetValue(only))], parse.GetValue(growth));
             var file = parse.GetValue(output)!;
             await File.WriteAllTextAsync(file.FullName, report.Markdown(), cancellationToken);
             Console.WriteLine();
             Console.WriteLine(report.Table());
+            if (report.Growth.Count > 0)
+            {
+                Console.WriteLine("Cost of growth (every count divided by ten, then full size):");
+                Console.WriteLine(report.GrowthTable());
+            }
             Console.WriteLine($"Load average before: {report.Environment.LoadBefore}; after: {report.Environment.LoadAfter} ({report.Environment.Cores} cores).");
             Console.WriteLine($"Written to {file.FullName}");
             return report.AllSucceeded ? 0 : 1;

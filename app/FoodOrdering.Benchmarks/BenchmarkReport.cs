@@ -7,7 +7,10 @@ namespace FoodOrdering.Benchmarks;
 /// <summary>The results table with its notes and environment, as markdown (also readable in a console).</summary>
 public sealed record BenchmarkReport(BenchmarkEnvironment Environment, IReadOnlyList<FigureResult> Results)
 {
-    public bool AllSucceeded => Results.All(r => !r.Measured.StartsWith("FAILED", StringComparison.Ordinal));
+    /// <summary>With --growth: each figure at a tenth of its size (1x) next to its full size (10x, the main table).</summary>
+    public IReadOnlyList<GrowthRow> Growth { get; init; } = [];
+
+    public bool AllSucceeded => Results.Concat(Growth.Select(g => g.Small)).All(r => !r.Measured.StartsWith("FAILED", StringComparison.Ordinal));
 
     public string Table()
     {
@@ -31,6 +34,12 @@ public sealed record BenchmarkReport(BenchmarkEnvironment Environment, IReadOnly
         text.AppendLine("# Durable benchmark results").AppendLine();
         text.AppendLine($"Run {e.StartedAt:yyyy-MM-dd HH:mm:ss zzz}, {e.Mode} mode, {e.Configuration} build, took {e.Duration.TotalSeconds:N0} s.").AppendLine();
         text.AppendLine(Table());
+        if (Growth.Count > 0)
+        {
+            text.AppendLine("## Cost of growth").AppendLine();
+            text.AppendLine("Each figure run again with every count divided by ten (1x), after the table above (10x) in the same process; the 1x memory figure therefore carries the other figures' garbage.").AppendLine();
+            text.AppendLine(GrowthTable());
+        }
         text.AppendLine("## How each figure was measured").AppendLine();
         foreach (var result in Results)
         {
@@ -47,6 +56,21 @@ public sealed record BenchmarkReport(BenchmarkEnvironment Environment, IReadOnly
         return text.ToString();
     }
 
+    public string GrowthTable()
+    {
+        string[] header = ["figure", "1x", "measured at 1x", "10x", "measured at 10x"];
+        var rows = Growth.Select(g => new[] { g.Large.Figure, g.SmallSize, g.Small.Measured, g.LargeSize, g.Large.Measured }).ToList();
+        var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
+        var text = new StringBuilder();
+        text.AppendLine(Line(header, widths));
+        text.AppendLine(Line([.. widths.Select(w => new string('-', w))], widths));
+        foreach (var row in rows)
+        {
+            text.AppendLine(Line(row, widths));
+        }
+        return text.ToString();
+    }
+
     private static string TargetCell(FigureResult r) => r.TargetMet switch
     {
         true => $"{r.Target} (met)",
@@ -57,3 +81,6 @@ public sealed record BenchmarkReport(BenchmarkEnvironment Environment, IReadOnly
     private static string Line(string[] cells, int[] widths) =>
         "| " + string.Join(" | ", cells.Select((c, i) => c.Replace("|", "\\|", StringComparison.Ordinal).PadRight(widths[i]))) + " |";
 }
+
+/// <summary>One figure at two sizes.</summary>
+public sealed record GrowthRow(string SmallSize, FigureResult Small, string LargeSize, FigureResult Large);

@@ -8,18 +8,48 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, Progress progres
 {
     /// <summary>All figures in table order.</summary>
     public static IReadOnlyList<IFigure> AllFigures { get; } =
-        [new RawSqliteFigure(), new ThroughputFigure(), new LatencyFigure(), new ReplayFigure(), new SleepingMemoryFigure()];
+        [
+            new RawSqliteFigure(), new ThroughputFigure(), new LatencyFigure(), new SignalsFigure(), new TimersFigure(),
+            new ReplayFigure(), new SleepingMemoryFigure(), new RestartFigure(),
+        ];
 
     public static IReadOnlyList<string> FigureNames { get; } = [.. AllFigures.Select(f => f.Name)];
 
-    public async Task<BenchmarkReport> RunAsync(IReadOnlyCollection<string> only)
+    /// <summary>
+    /// Runs the figures; with <paramref name="growth"/>, then again at a tenth of their size, for the cost-of-growth
+    /// table (the full size first, so its memory figure still runs in a fresh process).
+    /// </summary>
+    public async Task<BenchmarkReport> RunAsync(IReadOnlyCollection<string> only, bool growth = false)
+    {
+        var large = await RunOnceAsync(only);
+        if (!growth)
+        {
+            return large;
+        }
+        progress.Line("Cost of growth: every figure again at a tenth of its size");
+        var tenth = settings.Tenth();
+        var small = await new BenchmarkRunner(tenth, progress).RunOnceAsync(only);
+        var figures = Selected(only);
+        return large with
+        {
+            Growth = [.. figures.Select((f, i) => new GrowthRow(f.Size(tenth), small.Results[i], f.Size(settings), large.Results[i]))],
+        };
+    }
+
+    private static List<IFigure> Selected(IReadOnlyCollection<string> only)
     {
         var selected = only.Count == 0 ? AllFigures : [.. AllFigures.Where(f => only.Contains(f.Name))];
-        // Throughput and latency are stated against the raw baseline, so it runs with them.
-        if (selected.Any(f => f.Name is ThroughputFigure.FigureName or LatencyFigure.FigureName) && selected.All(f => f.Name != RawSqliteFigure.FigureName))
+        // Throughput, latency and signals are stated against the raw baseline, so it runs with them.
+        if (selected.Any(f => f.Name is ThroughputFigure.FigureName or LatencyFigure.FigureName or SignalsFigure.FigureName) && selected.All(f => f.Name != RawSqliteFigure.FigureName))
         {
             selected = [AllFigures[0], .. selected];
         }
+        return [.. selected];
+    }
+
+    private async Task<BenchmarkReport> RunOnceAsync(IReadOnlyCollection<string> only)
+    {
+        var selected = Selected(only);
         // Memory first, in a process with nothing else behind it yet; then the baseline right before the engine figures it scales.
         var order = selected.OrderBy(f => f.Name == SleepingMemoryFigure.FigureName ? 0 : 1).ToList();
 

@@ -200,7 +200,7 @@ public sealed class DurableClient
     }
 
     private NewWorkflow NewWorkflow(string type, string id, string? input, StartWorkflowOptions options, DateTimeOffset now) =>
-        new(id, Guid.NewGuid().ToString("N"), type, input, now, now + (options.StartDelay ?? TimeSpan.Zero), Activity.Current?.Id,
+        new(id, RunIds.New(), type, input, now, now + (options.StartDelay ?? TimeSpan.Zero), Activity.Current?.Id,
             options.IdReusePolicy, options.IdConflictPolicy);
 
     private HistoryEvent Signal(string name, string? payload) => new()

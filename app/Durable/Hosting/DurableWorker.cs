@@ -310,7 +310,7 @@ public sealed partial class DurableWorker : BackgroundService
             }
             var now = _engine.Time.GetUtcNow();
             var result = instance.Activate(inputs, now);
-            var nextRunId = result.Completion == CommitCompletion.ContinuedAsNew ? Guid.NewGuid().ToString("N") : null;
+            var nextRunId = result.Completion == CommitCompletion.ContinuedAsNew ? RunIds.New() : null;
             await Store.CommitActivationAsync(new ActivationCommit
             {
                 WorkflowId = task.WorkflowId,

@@ -79,21 +79,21 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
     private void LoadQueues(WriteScope scope)
     {
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        using (var reader = scope.Cmd("SELECT run_id, visible_at FROM inbox").ExecuteReader())
+        using (var reader = scope.Query("SELECT run_id, visible_at FROM inbox"))
         {
             while (reader.Read())
             {
                 _queues.AddRun(reader.GetString(0), reader.GetInt64(1), nowMs);
             }
         }
-        using (var reader = scope.Cmd("SELECT run_id, stuck_until FROM executions WHERE stuck_until IS NOT NULL AND status = 0").ExecuteReader())
+        using (var reader = scope.Query("SELECT run_id, stuck_until FROM executions WHERE stuck_until IS NOT NULL AND status = 0"))
         {
             while (reader.Read())
             {
                 _queues.AddRun(reader.GetString(0), reader.GetInt64(1), nowMs);
             }
         }
-        using (var reader = scope.Cmd("SELECT id, visible_at FROM activity_tasks").ExecuteReader())
+        using (var reader = scope.Query("SELECT id, visible_at FROM activity_tasks"))
         {
             while (reader.Read())
             {
@@ -621,7 +621,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
 
     private StartResult StartInTx(WriteScope scope, NewWorkflow wf, (string WorkflowId, string RunId, int Seq, ParentClosePolicy Policy)? parent)
     {
-        using (var reader = scope.Cmd("SELECT run_id, status FROM executions WHERE workflow_id = $id AND is_latest = 1", ("$id", wf.WorkflowId)).ExecuteReader())
+        using (var reader = scope.Query("SELECT run_id, status FROM executions WHERE workflow_id = $id AND is_latest = 1", ("$id", wf.WorkflowId)))
         {
             if (reader.Read())
             {
@@ -670,7 +670,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
 
     private void CommitInTx(WriteScope scope, ActivationCommit c, string[] bodies)
     {
-        using (var reader = scope.Cmd("SELECT next_event_id, status FROM executions WHERE run_id = $r", ("$r", c.RunId)).ExecuteReader())
+        using (var reader = scope.Query("SELECT next_event_id, status FROM executions WHERE run_id = $r", ("$r", c.RunId)))
         {
             if (!reader.Read() || reader.GetInt64(0) != c.ExpectedNextEventId || reader.GetInt32(1) != (int)WorkflowStatus.Running)
             {
@@ -781,7 +781,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
     private void StartChildInTx(WriteScope scope, ActivationCommit parent, HistoryEvent e)
     {
         var options = e.Options is null ? new ChildWorkflowOptions() : JsonSerializer.Deserialize<ChildWorkflowOptions>(e.Options, DurableJson.Options)!;
-        var result = StartInTx(scope, new NewWorkflow(e.Target!, Guid.NewGuid().ToString("N"), e.Name!, e.Payload, parent.Now, parent.Now,
+        var result = StartInTx(scope, new NewWorkflow(e.Target!, RunIds.New(), e.Name!, e.Payload, parent.Now, parent.Now,
                 parent.WorkflowSpan ?? e.TraceParent, WorkflowIdReusePolicy.AllowDuplicate, WorkflowIdConflictPolicy.UseExisting),
             (parent.WorkflowId, parent.RunId, e.Sequence, options.ParentClosePolicy));
         if (!result.Started)
@@ -800,7 +800,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         string? parentWorkflow = null, parentRun = null;
         long? parentSeq = null, parentPolicy = null;
         string? traceParent = null;
-        using (var reader = scope.Cmd("SELECT parent_workflow_id, parent_run_id, parent_seq, parent_close_policy, trace_parent FROM executions WHERE run_id = $r", ("$r", c.RunId)).ExecuteReader())
+        using (var reader = scope.Query("SELECT parent_workflow_id, parent_run_id, parent_seq, parent_close_policy, trace_parent FROM executions WHERE run_id = $r", ("$r", c.RunId)))
         {
             reader.Read();
             parentWorkflow = reader.IsDBNull(0) ? null : reader.GetString(0);
@@ -810,8 +810,8 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
             traceParent = reader.IsDBNull(4) ? null : reader.GetString(4);
         }
         var pending = new List<HistoryEvent>();
-        using (var reader = scope.Cmd("SELECT body FROM inbox WHERE run_id = $r AND type = $t ORDER BY id",
-                   ("$r", c.RunId), ("$t", (int)HistoryEventType.SignalReceived)).ExecuteReader())
+        using (var reader = scope.Query("SELECT body FROM inbox WHERE run_id = $r AND type = $t ORDER BY id",
+                   ("$r", c.RunId), ("$t", (int)HistoryEventType.SignalReceived)))
         {
             while (reader.Read())
             {
@@ -865,7 +865,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         }
 
         var children = new List<(string RunId, ParentClosePolicy Policy)>();
-        using (var reader = scope.Cmd("SELECT run_id, parent_close_policy FROM executions WHERE parent_run_id = $r AND status = 0", ("$r", runId)).ExecuteReader())
+        using (var reader = scope.Query("SELECT run_id, parent_close_policy FROM executions WHERE parent_run_id = $r AND status = 0", ("$r", runId)))
         {
             while (reader.Read())
             {
@@ -926,7 +926,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
 
     private static bool HasUnseenSignals(WriteScope scope, ActivationCommit c)
     {
-        using var reader = scope.Cmd("SELECT id FROM inbox WHERE run_id = $r AND type = $t", ("$r", c.RunId), ("$t", (int)HistoryEventType.SignalReceived)).ExecuteReader();
+        using var reader = scope.Query("SELECT id FROM inbox WHERE run_id = $r AND type = $t", ("$r", c.RunId), ("$t", (int)HistoryEventType.SignalReceived));
         while (reader.Read())
         {
             if (!c.ConsumedInbox.Contains(reader.GetInt64(0)))
@@ -945,7 +945,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
 
     private static (string WorkflowId, string Type, string? CustomStatus, string? ParentRunId, int ParentSeq)? ReadRunRow(WriteScope scope, string runId)
     {
-        using var reader = scope.Cmd("SELECT workflow_id, type, custom_status, parent_run_id, parent_seq FROM executions WHERE run_id = $r", ("$r", runId)).ExecuteReader();
+        using var reader = scope.Query("SELECT workflow_id, type, custom_status, parent_run_id, parent_seq FROM executions WHERE run_id = $r", ("$r", runId));
         if (!reader.Read())
         {
             return null;

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Durable.Storage;
 
@@ -13,7 +14,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private const int MaxBatch = 512;
     private readonly Channel<IWrite> _queue = Channel.CreateUnbounded<IWrite>(new() { SingleReader = true });
     private readonly SqliteConnection _connection;
-    private readonly Dictionary<string, SqliteCommand> _commands = [];
+    private readonly Dictionary<string, RawStatement> _statements = [];
     private readonly Thread _thread;
     private readonly Action<WriteEffects> _afterCommit;
 
@@ -66,19 +67,19 @@ internal sealed class SqliteWriter : IAsyncDisposable
             try
             {
                 using var tx = _connection.BeginTransaction(deferred: false);
-                var scope = new WriteScope(this, tx, effects);
+                var scope = new WriteScope(this, effects);
                 foreach (var write in batch)
                 {
-                    Command("SAVEPOINT w", tx).ExecuteNonQuery();
+                    scope.Execute("SAVEPOINT w");
                     try
                     {
                         write.Execute(scope);
-                        Command("RELEASE w", tx).ExecuteNonQuery();
+                        scope.Execute("RELEASE w");
                     }
                     catch (Exception ex)
                     {
-                        Command("ROLLBACK TO w", tx).ExecuteNonQuery();
-                        Command("RELEASE w", tx).ExecuteNonQuery();
+                        scope.Execute("ROLLBACK TO w");
+                        scope.Execute("RELEASE w");
                         write.Fail(ex);
                     }
                 }
@@ -102,26 +103,24 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
     }
 
-    internal SqliteCommand Command(string sql, SqliteTransaction tx)
+    /// <summary>The statement for <paramref name="sql"/>, prepared once on the writer's connection and reset for reuse.</summary>
+    internal RawStatement Statement(string sql)
     {
-        if (!_commands.TryGetValue(sql, out var cmd))
+        if (!_statements.TryGetValue(sql, out var statement))
         {
-            cmd = _connection.CreateCommand();
-            cmd.CommandText = sql;
-            _commands[sql] = cmd;
+            statement = RawStatement.Prepare(_connection.Handle!, sql);
+            _statements[sql] = statement;
         }
-        cmd.Transaction = tx;
-        cmd.Parameters.Clear();
-        return cmd;
+        return statement;
     }
 
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
         await Task.Run(() => _thread.Join());
-        foreach (var cmd in _commands.Values)
+        foreach (var statement in _statements.Values)
         {
-            cmd.Dispose();
+            statement.Dispose();
         }
         await _connection.DisposeAsync();
     }
@@ -163,25 +162,185 @@ internal sealed class WriteEffects
     public List<(long Id, long VisibleAtMs)> Activities { get; } = [];
 }
 
-internal sealed class WriteScope(SqliteWriter writer, SqliteTransaction tx, WriteEffects effects)
+/// <summary>
+/// The writer's view of the open transaction. Statements go straight to SQLite's C API, prepared once
+/// and bound by position: the writer thread is the store's bottleneck, and this is its inner loop.
+/// </summary>
+internal sealed class WriteScope(SqliteWriter writer, WriteEffects effects)
 {
     public WriteEffects Effects { get; } = effects;
 
-    public SqliteCommand Cmd(string sql, params (string Name, object? Value)[] parameters)
+    /// <summary>Runs a statement and returns the rows it changed.</summary>
+    public int Execute(string sql, params (string Name, object? Value)[] parameters)
     {
-        var cmd = writer.Command(sql, tx);
-        foreach (var (name, value) in parameters)
+        var statement = writer.Statement(sql);
+        try
         {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            statement.Bind(parameters);
+            while (statement.Step())
+            {
+            }
+            return statement.Changes;
         }
-        return cmd;
+        finally
+        {
+            statement.Reset();
+        }
     }
 
-    public int Execute(string sql, params (string Name, object? Value)[] parameters) => Cmd(sql, parameters).ExecuteNonQuery();
-
+    /// <summary>The first column of the first row, or null.</summary>
     public object? Scalar(string sql, params (string Name, object? Value)[] parameters)
     {
-        var value = Cmd(sql, parameters).ExecuteScalar();
-        return value is DBNull ? null : value;
+        var statement = writer.Statement(sql);
+        try
+        {
+            statement.Bind(parameters);
+            if (!statement.Step())
+            {
+                return null;
+            }
+            var value = statement.Value(0);
+            while (statement.Step())
+            {
+            }
+            return value;
+        }
+        finally
+        {
+            statement.Reset();
+        }
     }
+
+    /// <summary>Rows of a query; dispose it before the next statement.</summary>
+    public RawRows Query(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var statement = writer.Statement(sql);
+        statement.Bind(parameters);
+        return new RawRows(statement);
+    }
+}
+
+/// <summary>A prepared statement with its parameters' positions resolved once.</summary>
+internal sealed class RawStatement : IDisposable
+{
+    private readonly sqlite3 _db;
+    private readonly sqlite3_stmt _stmt;
+    private readonly Dictionary<string, int> _positions = [];
+
+    private RawStatement(sqlite3 db, sqlite3_stmt stmt)
+    {
+        _db = db;
+        _stmt = stmt;
+    }
+
+    public static RawStatement Prepare(sqlite3 db, string sql)
+    {
+        var rc = raw.sqlite3_prepare_v2(db, sql, out var stmt);
+        Check(db, rc);
+        return new RawStatement(db, stmt);
+    }
+
+    public int Changes => raw.sqlite3_changes(_db);
+
+    public void Bind((string Name, object? Value)[] parameters)
+    {
+        foreach (var (name, value) in parameters)
+        {
+            if (!_positions.TryGetValue(name, out var position))
+            {
+                position = raw.sqlite3_bind_parameter_index(_stmt, name);
+                if (position == 0)
+                {
+                    throw new ArgumentException($"The statement has no parameter '{name}'.", nameof(parameters));
+                }
+                _positions[name] = position;
+            }
+            var rc = value switch
+            {
+                null or DBNull => raw.sqlite3_bind_null(_stmt, position),
+                string text => raw.sqlite3_bind_text(_stmt, position, text),
+                long number => raw.sqlite3_bind_int64(_stmt, position, number),
+                int number => raw.sqlite3_bind_int64(_stmt, position, number),
+                bool flag => raw.sqlite3_bind_int64(_stmt, position, flag ? 1 : 0),
+                double real => raw.sqlite3_bind_double(_stmt, position, real),
+                byte[] bytes => raw.sqlite3_bind_blob(_stmt, position, bytes),
+                _ => throw new ArgumentException($"Parameter '{name}' has an unsupported type {value.GetType().Name}.", nameof(parameters)),
+            };
+            Check(_db, rc);
+        }
+    }
+
+    /// <summary>True when a row is ready; false when the statement is done.</summary>
+    public bool Step()
+    {
+        var rc = raw.sqlite3_step(_stmt);
+        if (rc == raw.SQLITE_ROW)
+        {
+            return true;
+        }
+        if (rc != raw.SQLITE_DONE)
+        {
+            Check(_db, rc);
+        }
+        return false;
+    }
+
+    public object? Value(int column) => raw.sqlite3_column_type(_stmt, column) switch
+    {
+        raw.SQLITE_NULL => null,
+        raw.SQLITE_INTEGER => raw.sqlite3_column_int64(_stmt, column),
+        raw.SQLITE_FLOAT => raw.sqlite3_column_double(_stmt, column),
+        raw.SQLITE_TEXT => raw.sqlite3_column_text(_stmt, column).utf8_to_string(),
+        _ => raw.sqlite3_column_blob(_stmt, column).ToArray(),
+    };
+
+    public bool IsNull(int column) => raw.sqlite3_column_type(_stmt, column) == raw.SQLITE_NULL;
+
+    public long Int64(int column) => raw.sqlite3_column_int64(_stmt, column);
+
+    public string Text(int column) => raw.sqlite3_column_text(_stmt, column).utf8_to_string();
+
+    /// <summary>Makes the statement ready for its next use; bindings are overwritten by the next <see cref="Bind"/>.</summary>
+    public void Reset()
+    {
+        raw.sqlite3_reset(_stmt);
+        raw.sqlite3_clear_bindings(_stmt);
+    }
+
+    public void Dispose() => _stmt.Dispose();
+
+    private static void Check(sqlite3 db, int rc)
+    {
+        if (rc is not (raw.SQLITE_OK or raw.SQLITE_ROW or raw.SQLITE_DONE))
+        {
+            throw new SqliteException($"SQLite Error {rc}: '{raw.sqlite3_errmsg(db).utf8_to_string()}'.", rc, raw.sqlite3_extended_errcode(db));
+        }
+    }
+}
+
+/// <summary>The rows of a query on the writer's connection, read like a data reader; closing it resets the statement.</summary>
+internal sealed class RawRows(RawStatement statement) : IDisposable
+{
+    private bool _closed;
+
+    public bool Read() => !_closed && statement.Step();
+
+    public bool IsDBNull(int column) => statement.IsNull(column);
+
+    public long GetInt64(int column) => statement.Int64(column);
+
+    public int GetInt32(int column) => checked((int)statement.Int64(column));
+
+    public string GetString(int column) => statement.Text(column);
+
+    public void Close()
+    {
+        if (!_closed)
+        {
+            _closed = true;
+            statement.Reset();
+        }
+    }
+
+    public void Dispose() => Close();
 }

@@ -9,6 +9,9 @@ public interface IFigure
     /// <summary>What the row measures, as shown in the table.</summary>
     string Title { get; }
 
+    /// <summary>How big the workload is with <paramref name="settings"/>, for the cost-of-growth table.</summary>
+    string Size(BenchmarkSettings settings);
+
     Task<FigureResult> RunAsync(BenchmarkContext context);
 }
 

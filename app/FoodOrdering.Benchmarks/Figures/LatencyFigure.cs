@@ -20,6 +20,8 @@ public sealed class LatencyFigure : IFigure
     public string Name => FigureName;
     public string Title => "activity round trip p50 / p99 (light load)";
 
+    public string Size(BenchmarkSettings settings) => $"{settings.LatencySteps:N0} activities in one workflow";
+
     public async Task<FigureResult> RunAsync(BenchmarkContext context)
     {
         var steps = context.Settings.LatencySteps;

@@ -26,6 +26,8 @@ public sealed class RawSqliteFigure : IFigure
     public string Name => FigureName;
     public string Title => "raw SQLite single-row commits/s (baseline)";
 
+    public string Size(BenchmarkSettings settings) => $"{settings.RawCommits:N0} commits";
+
     public Task<FigureResult> RunAsync(BenchmarkContext context)
     {
         var count = context.Settings.RawCommits;

@@ -22,6 +22,8 @@ public sealed class ReplayFigure : IFigure
     public string Name => FigureName;
     public string Title => "replay of a 10,000-event history";
 
+    public string Size(BenchmarkSettings settings) => $"{settings.ReplayEvents:N0} events";
+
     public async Task<FigureResult> RunAsync(BenchmarkContext context)
     {
         var steps = SequentialStepsWorkflow.StepsForEvents(context.Settings.ReplayEvents);

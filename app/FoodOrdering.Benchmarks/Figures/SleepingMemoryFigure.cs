@@ -24,6 +24,8 @@ public sealed class SleepingMemoryFigure : IFigure
     public string Name => FigureName;
     public string Title => "memory with 100,000 sleeping workflows";
 
+    public string Size(BenchmarkSettings settings) => $"{settings.SleepingWorkflows:N0} workflows";
+
     public async Task<FigureResult> RunAsync(BenchmarkContext context)
     {
         var count = context.Settings.SleepingWorkflows;

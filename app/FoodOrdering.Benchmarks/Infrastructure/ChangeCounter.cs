@@ -29,11 +29,14 @@ public sealed class ChangeCounter : IAsyncDisposable
 
     public int Count => Volatile.Read(ref _count);
 
-    /// <summary>Starts counting changes committed from now on, for workflow ids starting with <paramref name="idPrefix"/>.</summary>
-    public static async Task<ChangeCounter> StartAsync(BenchmarkEngine engine, string idPrefix, Func<WorkflowChange, bool> counts, Action? onCounted = null)
+    /// <summary>
+    /// Starts counting changes committed from now on (or after <paramref name="afterSequence"/>), for workflow ids
+    /// starting with <paramref name="idPrefix"/>.
+    /// </summary>
+    public static async Task<ChangeCounter> StartAsync(BenchmarkEngine engine, string idPrefix, Func<WorkflowChange, bool> counts, Action? onCounted = null, long? afterSequence = null)
     {
         await engine.Engine.EnsureInitializedAsync();
-        var position = await engine.Engine.Store.GetLastChangeSequenceAsync(CancellationToken.None);
+        var position = afterSequence ?? await engine.Engine.Store.GetLastChangeSequenceAsync(CancellationToken.None);
         return new ChangeCounter(engine.Client, position, idPrefix, counts, onCounted);
     }
 
@@ -50,7 +53,7 @@ public sealed class ChangeCounter : IAsyncDisposable
                 {
                     continue;
                 }
-                if (change.Kind == WorkflowChangeKind.Stuck || change is { Kind: WorkflowChangeKind.Closed, Status: not WorkflowStatus.Completed })
+                if (change.Kind == WorkflowChangeKind.Stuck || change is { Kind: WorkflowChangeKind.Closed, Status: not (WorkflowStatus.Completed or WorkflowStatus.ContinuedAsNew) })
                 {
                     _failure ??= $"workflow '{change.WorkflowId}' is {change.Kind} ({change.Status})";
                 }

@@ -30,4 +30,16 @@ public sealed class BenchmarkSmokeTests
         Assert.Equal(2, report.Results.Count);
         Assert.DoesNotContain("not run", report.Results[1].Baseline, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task RunAsync_Growth_ReportsEachFigureAtBothSizes()
+    {
+        var report = await new BenchmarkRunner(BenchmarkSettings.Tiny, Progress.Silent).RunAsync([ReplayFigure.FigureName], growth: true);
+
+        Assert.True(report.AllSucceeded, report.Table());
+        var row = Assert.Single(report.Growth);
+        Assert.Equal(report.Results[0], row.Large);
+        Assert.NotEmpty(row.Small.Measured);
+        Assert.Contains("Cost of growth", report.Markdown(), StringComparison.Ordinal);
+    }
 }
