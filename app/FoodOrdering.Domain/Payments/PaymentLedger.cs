@@ -13,22 +13,6 @@ public sealed record LedgerEntry(string Kind, string Id, string OrderId, decimal
 /// </summary>
 public sealed class PaymentLedger : IDisposable
 {
-    private const string SqliteSchema = """
-        CREATE TABLE IF NOT EXISTS charges (charge_id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE, order_id TEXT NOT NULL,
-          amount TEXT NOT NULL, approved INTEGER NOT NULL, decline_reason TEXT, at INTEGER NOT NULL);
-        CREATE INDEX IF NOT EXISTS ix_charges_order ON charges (order_id);
-        CREATE TABLE IF NOT EXISTS refunds (refund_id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE, charge_id TEXT NOT NULL UNIQUE,
-          amount TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL);
-        """;
-
-    private const string PostgresSchema = """
-        CREATE TABLE IF NOT EXISTS payment_charges (charge_id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE, order_id TEXT NOT NULL,
-          amount TEXT NOT NULL, approved INTEGER NOT NULL, decline_reason TEXT, at BIGINT NOT NULL);
-        CREATE INDEX IF NOT EXISTS ix_payment_charges_order ON payment_charges (order_id);
-        CREATE TABLE IF NOT EXISTS payment_refunds (refund_id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE, charge_id TEXT NOT NULL UNIQUE,
-          amount TEXT NOT NULL, reason TEXT NOT NULL, at BIGINT NOT NULL);
-        """;
-
     private readonly DomainDatabase _db;
     private readonly TimeProvider _time;
     private readonly PaymentRules _rules;
@@ -48,7 +32,14 @@ public sealed class PaymentLedger : IDisposable
         _time = time;
         // PostgreSQL's tables are prefixed: one database holds the engine's tables, the kitchens' and these.
         (_charges, _refunds) = database.IsPostgres ? ("payment_charges", "payment_refunds") : ("charges", "refunds");
-        database.Migrate("payments", SqliteSchema, PostgresSchema);
+        var schema = $"""
+            CREATE TABLE IF NOT EXISTS {_charges} (charge_id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE, order_id TEXT NOT NULL,
+              amount TEXT NOT NULL, approved INTEGER NOT NULL, decline_reason TEXT, at BIGINT NOT NULL);
+            CREATE INDEX IF NOT EXISTS ix_{_charges}_order ON {_charges} (order_id);
+            CREATE TABLE IF NOT EXISTS {_refunds} (refund_id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE, charge_id TEXT NOT NULL UNIQUE,
+              amount TEXT NOT NULL, reason TEXT NOT NULL, at BIGINT NOT NULL);
+            """;
+        database.Migrate("payments", schema);
     }
 
     public ChargeResult Charge(ChargeRequest request)

@@ -60,13 +60,11 @@ public sealed class Kitchen : IDisposable
         _db = database;
         _time = time;
         _orders = database.IsPostgres ? "pos_kitchen_orders" : "kitchen_orders";
-        database.Migrate("kitchen", $"""
+        var schema = $"""
             CREATE TABLE IF NOT EXISTS {_orders} ({Columns});
-            CREATE INDEX IF NOT EXISTS ix_kitchen_state ON {_orders} (state, restaurant_id, accepted_at);
-            """, $"""
-            CREATE TABLE IF NOT EXISTS {_orders} ({Columns});
-            CREATE INDEX IF NOT EXISTS ix_pos_kitchen_state ON {_orders} (state, restaurant_id, accepted_at);
-            """);
+            CREATE INDEX IF NOT EXISTS {(database.IsPostgres ? "ix_pos_kitchen_state" : "ix_kitchen_state")} ON {_orders} (state, restaurant_id, accepted_at);
+            """;
+        database.Migrate("kitchen", schema);
     }
 
     /// <summary>Accepts an order into the restaurant's queue; accepting the same order again changes nothing.</summary>

@@ -76,18 +76,21 @@ public sealed class DomainDatabase : IDisposable
     public static DbTransaction BeginWrite(DbConnection connection) =>
         connection is SqliteConnection sqlite ? sqlite.BeginTransaction(deferred: false) : connection.BeginTransaction();
 
-    /// <summary>Creates the tables: PostgreSQL serializes concurrent hosts on an advisory lock, so two first starts never race.</summary>
-    public void Migrate(string name, string sqliteSchema, string postgresSchema)
+    /// <summary>
+    /// Creates the tables (<paramref name="schema"/> is idempotent DDL both databases accept): on PostgreSQL under an
+    /// advisory lock, so hosts starting together never race on the catalog.
+    /// </summary>
+    public void Migrate(string name, string schema)
     {
         using var connection = Open();
         if (!IsPostgres)
         {
-            Execute(connection, sqliteSchema);
+            Execute(connection, schema);
             return;
         }
         using var tx = connection.BeginTransaction();
         Execute(connection, "SELECT pg_advisory_xact_lock(hashtext(@name))", tx, ("@name", "foodordering-schema:" + name));
-        Execute(connection, postgresSchema, tx);
+        Execute(connection, schema, tx);
         tx.Commit();
     }
 
