@@ -12,7 +12,7 @@ namespace FoodOrdering.Chaos.Tests;
 public sealed record AuditResult(
     int Produced, int WithWorkflow, int Lost, int StartedTwice, int NotTerminal, IReadOnlyDictionary<string, int> ByState, int Stuck, int RunningDeliveries,
     LedgerTotals Ledger, int CancelledChargedWithoutRefund, int ChargesNotMatchingOrders, int Drivers, int DriverJobs, int DriversWithTwoJobs,
-    int DeliveredByAnotherDriver, IReadOnlyList<string> Examples)
+    int DeliveredByAnotherDriver, IReadOnlyDictionary<string, int> CancelReasons, IReadOnlyList<string> Examples)
 {
     public bool Quiescent => Lost == 0 && NotTerminal == 0 && RunningDeliveries == 0;
 
@@ -21,7 +21,8 @@ public sealed record AuditResult(
 
     public string Summary() =>
         $"orders produced {Produced}, with a workflow {WithWorkflow}, lost {Lost}, started twice {StartedTwice}, not terminal {NotTerminal} "
-        + $"({string.Join(", ", ByState.OrderBy(s => s.Key).Select(s => $"{s.Key} {s.Value}"))}); stuck workflows {Stuck}, deliveries still running {RunningDeliveries}; "
+        + $"({string.Join(", ", ByState.OrderBy(s => s.Key).Select(s => $"{s.Key} {s.Value}"))}; cancelled because: "
+        + $"{string.Join("; ", CancelReasons.OrderByDescending(r => r.Value).Select(r => $"{r.Value}x {r.Key}"))}); stuck workflows {Stuck}, deliveries still running {RunningDeliveries}; "
         + $"charges approved {Ledger.Approved}, declined {Ledger.Declined}, refunds {Ledger.Refunds}, orders charged twice {Ledger.OrdersChargedTwice}, "
         + $"refunds not matching their charge {Ledger.MismatchedRefunds}, cancelled orders charged and not refunded {CancelledChargedWithoutRefund}, "
         + $"charges not matching the orders' outcomes {ChargesNotMatchingOrders}; drivers {Drivers}, jobs {DriverJobs}, drivers given two jobs at once {DriversWithTwoJobs}, "
@@ -97,8 +98,10 @@ public static class InvariantAudit
                 }
             }
         }
+        var cancelReasons = statuses.Values.Where(s => s?.State == OrderState.Cancelled)
+            .GroupBy(s => s!.Reason is { Length: > 60 } text ? text[..60] + "..." : s!.Reason ?? "(none)").ToDictionary(g => g.Key, g => g.Count());
         return new AuditResult(produced.Count, byOrder.Count, lost.Count, startedTwice.Count, notTerminal.Count, byState, stuck.Count, deliveries.Count,
-            ledger, cancelledUnrefunded, chargesMismatch, drivers, jobs, twoJobs, deliveredByAnother, examples.Take(12).ToList());
+            ledger, cancelledUnrefunded, chargesMismatch, drivers, jobs, twoJobs, deliveredByAnother, cancelReasons, examples.Take(12).ToList());
     }
 
     /// <summary>

@@ -21,6 +21,8 @@ public sealed class MultiHostChaosTests(ITestOutputHelper output)
             // The engine's store, and with it the payment ledger and the kitchens (they follow Durable:Store).
             ["Durable__Store"] = "Postgres",
             ["Durable__ConnectionString"] = database,
+            // A killed host's claims pass to the others after this (real time).
+            ["Durable__LeaseDuration"] = "00:00:05",
             ["FoodOrdering__DataDirectory"] = Path.Combine(directory, "unused"),
         }, new RestartablePostgres(postgres));
 
