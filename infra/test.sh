@@ -22,10 +22,14 @@ log "Running the tests"
 # so a run ends well within 20 minutes either way.
 output=$(mktemp)
 trap 'rm -f "$output"' EXIT
+chaos_reports=app/tests/FoodOrdering.Chaos.Tests/bin/Release/net10.0
+rm -f "$chaos_reports"/chaos-*.txt
 status=0
 dotnet test FoodOrdering.sln -c Release --no-build \
   --logger "console;verbosity=normal" \
   --blame-hang-timeout 5m --blame-hang-dump-type none 2>&1 | tee "$output" || status=${PIPESTATUS[0]}
+# The chaos tests' invariants, one line per run (orders, faults, counts), so the log shows them even when they pass.
+cat "$chaos_reports"/chaos-*.txt 2>/dev/null || true
 # One closing line for the whole suite, summed over the test projects.
 passed=$(awk '/^ +Passed: +[0-9]+$/ { n += $2 } END { print n + 0 }' "$output")
 failed=$(awk '/^ +Failed: +[0-9]+$/ { n += $2 } END { print n + 0 }' "$output")

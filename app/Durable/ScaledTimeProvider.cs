@@ -12,7 +12,14 @@ public sealed class ScaledTimeProvider : TimeProvider
     private readonly DateTimeOffset _origin;
     private readonly long _start;
 
-    public ScaledTimeProvider(double scale, TimeProvider? inner = null)
+    /// <param name="scale">How many times faster than real time.</param>
+    /// <param name="inner">The real clock.</param>
+    /// <param name="epoch">
+    /// The real instant at which scaled time equals real time. Without one, the clock starts at the real time
+    /// of its creation, so each process (and each restart) has its own; processes that share a store (or one
+    /// process that restarts) give the same epoch so that they agree on what time it is.
+    /// </param>
+    public ScaledTimeProvider(double scale, TimeProvider? inner = null, DateTimeOffset? epoch = null)
     {
         if (!double.IsFinite(scale) || scale <= 0 || scale > 10_000)
         {
@@ -20,7 +27,8 @@ public sealed class ScaledTimeProvider : TimeProvider
         }
         Scale = scale;
         _inner = inner ?? System;
-        _origin = _inner.GetUtcNow();
+        var now = _inner.GetUtcNow();
+        _origin = epoch is { } start && start <= now ? start + (now - start) * scale : now;
         _start = _inner.GetTimestamp();
     }
 

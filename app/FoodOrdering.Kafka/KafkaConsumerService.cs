@@ -56,6 +56,8 @@ public abstract partial class KafkaConsumerService(KafkaCluster cluster, KafkaPr
             EnableAutoOffsetStore = false,
             AutoCommitIntervalMs = 200,
             FetchWaitMaxMs = 10,
+            SessionTimeoutMs = (int)Options.SessionTimeout.TotalMilliseconds,
+            HeartbeatIntervalMs = (int)Math.Max(100, Options.SessionTimeout.TotalMilliseconds / 3),
         })
         .SetErrorHandler((_, error) =>
         {
@@ -90,8 +92,17 @@ public abstract partial class KafkaConsumerService(KafkaCluster cluster, KafkaPr
                     continue;
                 }
                 await ProcessAsync(record, stoppingToken);
-                consumer.StoreOffset(record);
                 Interlocked.Increment(ref _consumed);
+                try
+                {
+                    consumer.StoreOffset(record);
+                }
+                catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_State)
+                {
+                    // A rebalance took the partition away while the record was handled (another host joined or one died):
+                    // its new owner gets the record again, which is harmless (workflow ids make it idempotent).
+                    LogPartitionLost(Topic, record.Partition.Value, record.Offset.Value);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -158,6 +169,9 @@ public abstract partial class KafkaConsumerService(KafkaCluster cluster, KafkaPr
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handling {Topic}[{Partition}]@{Offset} failed; retrying in {Delay}")]
     private partial void LogHandlerFailed(Exception exception, string topic, int partition, long offset, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Topic}[{Partition}] was reassigned while its record @{Offset} was handled; its new owner handles it again")]
+    private partial void LogPartitionLost(string topic, int partition, long offset);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {Topic}[{Partition}]@{Offset}: {Reason}")]
     private partial void LogDeadLettered(string topic, int partition, long offset, string reason);

@@ -32,6 +32,13 @@ public sealed class KafkaOptions
     [Range(1, 5)]
     public int EmbeddedBrokers { get; set; } = 1;
 
+    /// <summary>
+    /// How long the group coordinator waits for a consumer that stopped heartbeating (a killed host) before handing its
+    /// partitions to the others; heartbeats go every third of it. Several hosts in one group want it short.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
     /// <summary>Start the consumers in this process.</summary>
     public bool ConsumersEnabled { get; set; } = true;
 

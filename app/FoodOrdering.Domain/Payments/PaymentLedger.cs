@@ -1,89 +1,78 @@
 using System.Globalization;
-using Microsoft.Data.Sqlite;
+using FoodOrdering.Domain.Storage;
 
 namespace FoodOrdering.Domain.Payments;
 
 public sealed record LedgerEntry(string Kind, string Id, string OrderId, decimal Amount, string Status, string? Reason, DateTimeOffset At);
 
 /// <summary>
-/// The payment provider's books, in their own SQLite file: one charge per idempotency key, at most one
-/// refund per charge. Repeating a request with the same key returns the first answer, so a retried
-/// activity never charges twice.
+/// The payment provider's books, in their own SQLite file or in PostgreSQL tables shared by several hosts: one
+/// charge per idempotency key, at most one refund per charge, both held by unique constraints. Repeating a
+/// request with the same key returns the first answer, so a retried activity never charges twice, whichever
+/// host it runs on.
 /// </summary>
-public sealed class PaymentLedger
+public sealed class PaymentLedger : IDisposable
 {
-    private readonly string _connectionString;
+    private readonly DomainDatabase _db;
     private readonly TimeProvider _time;
     private readonly PaymentRules _rules;
+    private readonly string _charges;
+    private readonly string _refunds;
 
     public PaymentLedger(string path, PaymentRules rules, TimeProvider time)
+        : this(DomainDatabase.Sqlite(path), rules, time)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+    }
+
+    /// <summary>The ledger in <paramref name="database"/> (which it owns from now on); its tables are created when missing.</summary>
+    public PaymentLedger(DomainDatabase database, PaymentRules rules, TimeProvider time)
+    {
+        _db = database;
         _rules = rules;
         _time = time;
-        using var connection = Open();
-        Execute(connection, """
-            PRAGMA journal_mode=WAL;
-            CREATE TABLE IF NOT EXISTS charges (charge_id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE, order_id TEXT NOT NULL,
-              amount TEXT NOT NULL, approved INTEGER NOT NULL, decline_reason TEXT, at INTEGER NOT NULL);
-            CREATE INDEX IF NOT EXISTS ix_charges_order ON charges (order_id);
-            CREATE TABLE IF NOT EXISTS refunds (refund_id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE, charge_id TEXT NOT NULL UNIQUE,
-              amount TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL);
-            """);
+        // PostgreSQL's tables are prefixed: one database holds the engine's tables, the kitchens' and these.
+        (_charges, _refunds) = database.IsPostgres ? ("payment_charges", "payment_refunds") : ("charges", "refunds");
+        var schema = $"""
+            CREATE TABLE IF NOT EXISTS {_charges} (charge_id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE, order_id TEXT NOT NULL,
+              amount TEXT NOT NULL, approved INTEGER NOT NULL, decline_reason TEXT, at BIGINT NOT NULL);
+            CREATE INDEX IF NOT EXISTS ix_{_charges}_order ON {_charges} (order_id);
+            CREATE TABLE IF NOT EXISTS {_refunds} (refund_id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE, charge_id TEXT NOT NULL UNIQUE,
+              amount TEXT NOT NULL, reason TEXT NOT NULL, at BIGINT NOT NULL);
+            """;
+        database.Migrate("payments", schema);
     }
 
     public ChargeResult Charge(ChargeRequest request)
     {
         var decline = _rules.DeclineReason(request);
-        using var connection = Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            INSERT INTO charges (charge_id, idempotency_key, order_id, amount, approved, decline_reason, at)
-            VALUES ($id, $key, $order, $amount, $approved, $reason, $at) ON CONFLICT (idempotency_key) DO NOTHING;
-            SELECT charge_id, approved, decline_reason FROM charges WHERE idempotency_key = $key;
-            """;
-        cmd.Parameters.AddWithValue("$id", "ch_" + Guid.NewGuid().ToString("N"));
-        cmd.Parameters.AddWithValue("$key", request.IdempotencyKey);
-        cmd.Parameters.AddWithValue("$order", request.OrderId);
-        cmd.Parameters.AddWithValue("$amount", request.Amount.ToString(CultureInfo.InvariantCulture));
-        cmd.Parameters.AddWithValue("$approved", decline is null);
-        cmd.Parameters.AddWithValue("$reason", (object?)decline ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$at", _time.GetUtcNow().ToUnixTimeMilliseconds());
-        using var reader = cmd.ExecuteReader();
-        reader.Read();
-        return new ChargeResult(reader.GetBoolean(1), reader.GetString(0), reader.IsDBNull(2) ? null : reader.GetString(2));
+        using var connection = _db.Open();
+        // Two hosts charging the same key at once: the unique key makes the second insert wait for the first and do nothing.
+        _db.Execute(connection, $"""
+            INSERT INTO {_charges} (charge_id, idempotency_key, order_id, amount, approved, decline_reason, at)
+            VALUES (@id, @key, @order, @amount, @approved, @reason, @at) ON CONFLICT (idempotency_key) DO NOTHING
+            """, ("@id", "ch_" + Guid.NewGuid().ToString("N")), ("@key", request.IdempotencyKey), ("@order", request.OrderId),
+            ("@amount", request.Amount.ToString(CultureInfo.InvariantCulture)), ("@approved", decline is null ? 1 : 0), ("@reason", decline),
+            ("@at", Now()));
+        return _db.Query(connection, $"SELECT charge_id, approved, decline_reason FROM {_charges} WHERE idempotency_key = @key", null,
+            r => new ChargeResult(r.GetInt32(1) != 0, r.GetString(0), r.IsDBNull(2) ? null : r.GetString(2)), ("@key", request.IdempotencyKey)).Single();
     }
 
     /// <summary>Refunds an approved charge in full; null when the charge is unknown or was declined.</summary>
     public RefundResult? Refund(RefundRequest request)
     {
-        using var connection = Open();
-        using var tx = connection.BeginTransaction(deferred: false);
-        using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = "SELECT amount FROM charges WHERE charge_id = $charge AND approved = 1";
-        cmd.Parameters.AddWithValue("$charge", request.ChargeId);
-        if (cmd.ExecuteScalar() is not string amount)
+        using var connection = _db.Open();
+        using var tx = DomainDatabase.BeginWrite(connection);
+        if (_db.Scalar(connection, $"SELECT amount FROM {_charges} WHERE charge_id = @charge AND approved = 1", tx, ("@charge", request.ChargeId)) is not string amount)
         {
             return null;
         }
-        cmd.CommandText = """
-            INSERT INTO refunds (refund_id, idempotency_key, charge_id, amount, reason, at) VALUES ($id, $key, $charge, $amount, $reason, $at)
-            ON CONFLICT DO NOTHING;
-            SELECT refund_id, amount FROM refunds WHERE charge_id = $charge;
-            """;
-        cmd.Parameters.AddWithValue("$id", "re_" + Guid.NewGuid().ToString("N"));
-        cmd.Parameters.AddWithValue("$key", request.IdempotencyKey);
-        cmd.Parameters.AddWithValue("$amount", amount);
-        cmd.Parameters.AddWithValue("$reason", request.Reason);
-        cmd.Parameters.AddWithValue("$at", _time.GetUtcNow().ToUnixTimeMilliseconds());
-        RefundResult result;
-        using (var reader = cmd.ExecuteReader())
-        {
-            reader.Read();
-            result = new RefundResult(reader.GetString(0), decimal.Parse(reader.GetString(1), CultureInfo.InvariantCulture));
-        }
+        _db.Execute(connection, $"""
+            INSERT INTO {_refunds} (refund_id, idempotency_key, charge_id, amount, reason, at) VALUES (@id, @key, @charge, @amount, @reason, @at)
+            ON CONFLICT DO NOTHING
+            """, tx, ("@id", "re_" + Guid.NewGuid().ToString("N")), ("@key", request.IdempotencyKey), ("@charge", request.ChargeId),
+            ("@amount", amount), ("@reason", request.Reason), ("@at", Now()));
+        var result = _db.Query(connection, $"SELECT refund_id, amount FROM {_refunds} WHERE charge_id = @charge", tx,
+            r => new RefundResult(r.GetString(0), decimal.Parse(r.GetString(1), CultureInfo.InvariantCulture)), ("@charge", request.ChargeId)).Single();
         tx.Commit();
         return result;
     }
@@ -91,55 +80,44 @@ public sealed class PaymentLedger
     /// <summary>Every charge and refund of an order, oldest first.</summary>
     public IReadOnlyList<LedgerEntry> ForOrder(string orderId)
     {
-        using var connection = Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            SELECT 'charge', charge_id, order_id, amount, CASE approved WHEN 1 THEN 'approved' ELSE 'declined' END, decline_reason, at FROM charges WHERE order_id = $order
+        using var connection = _db.Open();
+        return _db.Query(connection, $"""
+            SELECT 'charge', charge_id, order_id, amount, CASE approved WHEN 1 THEN 'approved' ELSE 'declined' END, decline_reason, at FROM {_charges} WHERE order_id = @order
             UNION ALL
-            SELECT 'refund', r.refund_id, c.order_id, r.amount, 'refunded', r.reason, r.at FROM refunds r JOIN charges c ON c.charge_id = r.charge_id WHERE c.order_id = $order
+            SELECT 'refund', r.refund_id, c.order_id, r.amount, 'refunded', r.reason, r.at FROM {_refunds} r JOIN {_charges} c ON c.charge_id = r.charge_id WHERE c.order_id = @order
             ORDER BY 7
-            """;
-        cmd.Parameters.AddWithValue("$order", orderId);
-        var entries = new List<LedgerEntry>();
-        using var reader = cmd.ExecuteReader();
-        while (reader.Read())
-        {
-            entries.Add(new LedgerEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2),
-                decimal.Parse(reader.GetString(3), CultureInfo.InvariantCulture), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
-        }
-        return entries;
+            """, null, r => new LedgerEntry(r.GetString(0), r.GetString(1), r.GetString(2),
+                decimal.Parse(r.GetString(3), CultureInfo.InvariantCulture), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6))), ("@order", orderId));
     }
 
     /// <summary>Orders charged (approved) more than once: must always be empty.</summary>
     public IReadOnlyList<string> OrdersChargedTwice()
     {
-        using var connection = Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT order_id FROM charges WHERE approved = 1 GROUP BY order_id HAVING COUNT(*) > 1";
-        var orders = new List<string>();
-        using var reader = cmd.ExecuteReader();
-        while (reader.Read())
-        {
-            orders.Add(reader.GetString(0));
-        }
-        return orders;
+        using var connection = _db.Open();
+        return _db.Query(connection, $"SELECT order_id FROM {_charges} WHERE approved = 1 GROUP BY order_id HAVING COUNT(*) > 1", null, r => r.GetString(0));
     }
 
-    private SqliteConnection Open()
+    /// <summary>The whole book in numbers, for audits (the chaos tests' invariants).</summary>
+    public LedgerTotals Totals()
     {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        return connection;
+        using var connection = _db.Open();
+        return _db.Query(connection, $"""
+            SELECT (SELECT COUNT(*) FROM {_charges} WHERE approved = 1),
+                   (SELECT COUNT(*) FROM {_charges} WHERE approved = 0),
+                   (SELECT COUNT(*) FROM {_refunds}),
+                   (SELECT COUNT(*) FROM (SELECT order_id FROM {_charges} WHERE approved = 1 GROUP BY order_id HAVING COUNT(*) > 1) twice),
+                   (SELECT COUNT(*) FROM {_refunds} r JOIN {_charges} c ON c.charge_id = r.charge_id WHERE r.amount <> c.amount OR c.approved <> 1)
+            """, null, r => new LedgerTotals(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4))).Single();
     }
 
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
+    private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public void Dispose() => _db.Dispose();
 }
+
+/// <summary>Counts over the whole ledger: charges approved and declined, refunds, orders charged twice, refunds that do not match their charge.</summary>
+public sealed record LedgerTotals(long Approved, long Declined, long Refunds, long OrdersChargedTwice, long MismatchedRefunds);
 
 /// <summary>When the stub provider declines, so that REJECTED is reachable on purpose.</summary>
 public sealed class PaymentRules

@@ -4,6 +4,7 @@ using FoodOrdering.Domain.Drivers;
 using FoodOrdering.Domain.Orders;
 using FoodOrdering.Domain.Payments;
 using FoodOrdering.Domain.Restaurants;
+using FoodOrdering.Domain.Storage;
 using FoodOrdering.Kafka;
 using Microsoft.Extensions.Options;
 
@@ -18,8 +19,15 @@ public static class FoodOrderingExtensions
         if (builder.Configuration.GetValue<double?>($"{FoodOrderingOptions.SectionName}:{nameof(FoodOrderingOptions.TimeScale)}") is { } scale && scale != 1)
         {
             // One clock for the engine, the kitchens and the payment ledger, so timers, prep times and ETAs agree.
-            builder.Services.AddSingleton<TimeProvider>(new Durable.ScaledTimeProvider(scale));
+            var epoch = builder.Configuration.GetValue<DateTimeOffset?>($"{FoodOrderingOptions.SectionName}:{nameof(FoodOrderingOptions.TimeScaleEpoch)}");
+            builder.Services.AddSingleton<TimeProvider>(new Durable.ScaledTimeProvider(scale, epoch: epoch));
         }
+        builder.Services.PostConfigure<FoodOrderingOptions>(o =>
+        {
+            // The domain's state goes where the engine's does, unless configured apart.
+            o.Store ??= Enum.TryParse<DomainStore>(builder.Configuration[EngineStoreKey], ignoreCase: true, out var store) ? store : DomainStore.Sqlite;
+            o.ConnectionString ??= builder.Configuration[EngineConnectionStringKey];
+        });
         durable
             .AddWorkflow<OrderWorkflow>()
             .AddWorkflow<DeliveryWorkflow>()
@@ -28,12 +36,12 @@ public static class FoodOrderingExtensions
         builder.Services.AddHttpClient<PaymentActivities>((sp, http) => http.BaseAddress = Options(sp).Payments);
         builder.Services.AddHttpClient<RestaurantActivities>((sp, http) => http.BaseAddress = Options(sp).PointOfSale);
         durable.AddActivities<PaymentActivities>().AddActivities<RestaurantActivities>();
-        builder.Services.AddHttpClient(KitchenService.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddHttpClient(KitchenService.HttpClientName, http => http.Timeout = KitchenService.CallbackTimeout);
         builder.Services.AddSingleton(sp => new KitchenCallback(Options(sp).PublicBaseUrl));
         builder.Services.AddSingleton<RestaurantTokens>();
-        builder.Services.AddSingleton(sp => new PaymentLedger(Path.Combine(Options(sp).DataDirectory, "payments.db"),
+        builder.Services.AddSingleton(sp => new PaymentLedger(Database(sp, "payments.db"),
             new PaymentRules { Limit = Options(sp).PaymentLimit, DeclineMarker = Options(sp).DeclineMarker }, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(sp => new Kitchen(Path.Combine(Options(sp).DataDirectory, "kitchen.db"), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new Kitchen(Database(sp, "kitchen.db"), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<KitchenService>();
         builder.Services.AddHostedService<MatcherBootstrap>();
         builder.Services.AddSingleton<ChangeHub>();
@@ -52,6 +60,17 @@ public static class FoodOrderingExtensions
             app.MapExternalSystems();
         }
         return app;
+    }
+
+    /// <summary>The engine's store selection, which the domain's state follows by default.</summary>
+    public const string EngineStoreKey = "Durable:Store";
+
+    public const string EngineConnectionStringKey = "Durable:ConnectionString";
+
+    private static DomainDatabase Database(IServiceProvider services, string sqliteFile)
+    {
+        var options = Options(services);
+        return DomainDatabase.Open(options.Store ?? DomainStore.Sqlite, Path.Combine(options.DataDirectory, sqliteFile), options.ConnectionString);
     }
 
     private static FoodOrderingOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<FoodOrderingOptions>>().Value;

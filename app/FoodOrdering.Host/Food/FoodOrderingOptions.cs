@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using FoodOrdering.Domain.Storage;
 
 namespace FoodOrdering.Host.Food;
 
@@ -34,6 +35,22 @@ public sealed class FoodOrderingOptions
     /// <summary>How many times faster than real time the whole system runs (simulations; 1 in production). The driver simulator reads it from /api/info.</summary>
     [Range(0.001, 10_000)]
     public double TimeScale { get; set; } = 1;
+
+    /// <summary>
+    /// The real instant from which scaled time runs (see <see cref="TimeScale"/>). Give every host that shares a
+    /// store the same epoch, so they (and a host after a restart) agree on the time; without it each process's
+    /// scaled clock starts when the process does.
+    /// </summary>
+    public DateTimeOffset? TimeScaleEpoch { get; set; }
+
+    /// <summary>
+    /// Where the payment ledger and the kitchens keep their state: SQLite files in <see cref="DataDirectory"/>, or
+    /// PostgreSQL tables shared by several hosts. Unset, it follows the engine's <c>Durable:Store</c>.
+    /// </summary>
+    public DomainStore? Store { get; set; }
+
+    /// <summary>The PostgreSQL connection string of the ledger and the kitchens; unset, the engine's <c>Durable:ConnectionString</c>.</summary>
+    public string? ConnectionString { get; set; }
 
     /// <summary>Serve the simulated external systems (payment provider, point of sale) from this host.</summary>
     public bool HostExternalSystems { get; set; } = true;

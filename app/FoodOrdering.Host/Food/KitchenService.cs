@@ -6,13 +6,23 @@ namespace FoodOrdering.Host.Food;
 /// <summary>
 /// The point of sale's clock: cooks pick up queued orders, finished dishes are reported to the app with the
 /// restaurant's bearer token, and failed callbacks are retried with backoff. State lives in the kitchen's
-/// file, so a restart resumes the same work.
+/// store, so a restart resumes the same work, and several hosts share the kitchens without repeating a callback.
 /// </summary>
-public sealed partial class KitchenService(Kitchen kitchen, RestaurantTokens tokens, IHttpClientFactory httpClients, ILogger<KitchenService> logger)
-    : BackgroundService
+public sealed partial class KitchenService(Kitchen kitchen, RestaurantTokens tokens, IHttpClientFactory httpClients, TimeProvider time,
+    ILogger<KitchenService> logger) : BackgroundService
 {
     public const string HttpClientName = "kitchen-callbacks";
+
+    /// <summary>The callbacks' HTTP timeout (real time).</summary>
+    public static readonly TimeSpan CallbackTimeout = TimeSpan.FromSeconds(10);
+
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// A claimed callback stays with this host for twice its timeout, in the kitchen's (possibly scaled) time, so no
+    /// other host repeats it while it is under way; a host killed meanwhile leaves it to another after that.
+    /// </summary>
+    private readonly TimeSpan _lease = CallbackTimeout * 2 * (time is Durable.ScaledTimeProvider scaled ? scaled.Scale : 1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -25,7 +35,7 @@ public sealed partial class KitchenService(Kitchen kitchen, RestaurantTokens tok
                 try
                 {
                     kitchen.Advance();
-                    await Task.WhenAll(kitchen.CallbacksDue(32).Select(due => CallBackAsync(due, stoppingToken)));
+                    await Task.WhenAll(kitchen.ClaimCallbacksDue(32, _lease).Select(due => CallBackAsync(due, stoppingToken)));
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {

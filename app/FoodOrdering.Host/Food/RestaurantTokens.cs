@@ -5,16 +5,20 @@ using Microsoft.Extensions.Options;
 
 namespace FoodOrdering.Host.Food;
 
-/// <summary>The secret each restaurant presents when it calls back; compared in constant time.</summary>
+/// <summary>
+/// The secret each restaurant presents when it calls back; compared in constant time. Configured ones win; the others are
+/// random, made once and kept in the kitchens' store, so hosts that share it accept each other's callbacks.
+/// </summary>
 public sealed class RestaurantTokens
 {
     private readonly Dictionary<string, byte[]> _tokens = new(StringComparer.Ordinal);
 
-    public RestaurantTokens(IOptions<FoodOrderingOptions> options)
+    public RestaurantTokens(IOptions<FoodOrderingOptions> options, Kitchen kitchen)
     {
+        var stored = kitchen.CallbackTokens(() => Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant());
         foreach (var restaurant in Catalog.All)
         {
-            var token = options.Value.RestaurantTokens.GetValueOrDefault(restaurant.Id) ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+            var token = options.Value.RestaurantTokens.GetValueOrDefault(restaurant.Id) ?? stored[restaurant.Id];
             _tokens[restaurant.Id] = Encoding.UTF8.GetBytes(token);
         }
     }

@@ -22,6 +22,8 @@ public static class RestaurantsApi
         group.MapPost("/{id}/orders/{orderId}/mark-prepared", MarkPrepared).WithSummary("The kitchen display's button: finish the order now.");
         app.MapGet("/api/payments/{orderId}", (string orderId, PaymentLedger ledger) => TypedResults.Ok(ledger.ForOrder(orderId)))
             .WithTags("Payments").WithSummary("The payment provider's ledger entries (charges, refunds) of an order.");
+        app.MapGet("/api/payments", (PaymentLedger ledger) => TypedResults.Ok(ledger.Totals()))
+            .WithTags("Payments").WithSummary("The whole ledger in numbers: charges approved and declined, refunds, orders charged twice, refunds not matching their charge.");
         return group;
     }
 

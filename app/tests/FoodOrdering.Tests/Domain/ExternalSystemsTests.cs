@@ -75,14 +75,46 @@ public sealed class ExternalSystemsTests : IDisposable
 
         var order = Assert.Single(restarted.Orders("mcstate"));
         Assert.Equal(KitchenOrderState.Ready, order.State);
-        var due = Assert.Single(restarted.CallbacksDue(10));
+        var due = Assert.Single(restarted.ClaimCallbacksDue(10, TimeSpan.Zero));
         Assert.Equal("http://app.test/callback", due.CallbackUrl);
         restarted.CallbackFailed("o-3", "503", TimeSpan.FromSeconds(2));
-        Assert.Empty(restarted.CallbacksDue(10));
+        Assert.Empty(restarted.ClaimCallbacksDue(10, TimeSpan.Zero));
         _time.Advance(TimeSpan.FromSeconds(2));
-        Assert.Single(restarted.CallbacksDue(10));
+        Assert.Single(restarted.ClaimCallbacksDue(10, TimeSpan.Zero));
         restarted.CallbackSucceeded("o-3");
         Assert.Equal(KitchenOrderState.Notified, Assert.Single(restarted.Orders("mcstate")).State);
+    }
+
+    [Fact]
+    public void ClaimCallbacksDue_ClaimedByAnotherKitchenOnTheSameStore_NotRepeatedUntilTheLeaseEnds()
+    {
+        using var kitchen = new Kitchen(File("kitchen.db"), _time);
+        using var other = new Kitchen(File("kitchen.db"), _time);
+        kitchen.Accept(new PrepareRequest("o-4", "mcstate", [new OrderProduct("1006", "Fries", 1)], "http://app.test/callback"));
+        Assert.True(kitchen.MarkReady("o-4"));
+
+        Assert.Equal("o-4", Assert.Single(kitchen.ClaimCallbacksDue(10, TimeSpan.FromSeconds(20))).OrderId);
+        Assert.Empty(other.ClaimCallbacksDue(10, TimeSpan.FromSeconds(20)));
+        _time.Advance(TimeSpan.FromSeconds(20));
+
+        var retaken = Assert.Single(other.ClaimCallbacksDue(10, TimeSpan.FromSeconds(20)));
+        Assert.Equal(("o-4", 0), (retaken.OrderId, retaken.Attempts));
+        other.CallbackSucceeded("o-4");
+        _time.Advance(TimeSpan.FromSeconds(20));
+        Assert.Empty(kitchen.ClaimCallbacksDue(10, TimeSpan.FromSeconds(20)));
+    }
+
+    [Fact]
+    public void Totals_ChargesDeclinesAndARefund_CountedWithNothingChargedTwice()
+    {
+        var ledger = new PaymentLedger(File("payments.db"), new PaymentRules(), _time);
+        var charge = ledger.Charge(new ChargeRequest("o-5", "key-5", 9m));
+        ledger.Charge(new ChargeRequest("o-5", "key-5", 9m));
+        ledger.Charge(new ChargeRequest("o-6", "key-6", 4m));
+        ledger.Charge(new ChargeRequest("o-decline-7", "key-7", 4m));
+        ledger.Refund(new RefundRequest(charge.ChargeId, "refund-5", "cancelled"));
+
+        Assert.Equal(new LedgerTotals(Approved: 2, Declined: 1, Refunds: 1, OrdersChargedTwice: 0, MismatchedRefunds: 0), ledger.Totals());
     }
 
     [Fact]

@@ -1,0 +1,142 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace FoodOrdering.Domain.Storage;
+
+/// <summary>Where the simulated external systems (payment ledger, kitchens) keep their state.</summary>
+public enum DomainStore
+{
+    /// <summary>A SQLite file per system: one process.</summary>
+    Sqlite,
+
+    /// <summary>Tables in a PostgreSQL database: several hosts share them.</summary>
+    Postgres,
+}
+
+/// <summary>
+/// A connection factory over SQLite or PostgreSQL with one SQL dialect for both: parameters are written
+/// <c>@name</c>, upserts <c>ON CONFLICT</c>, and the few places that differ ask <see cref="IsPostgres"/>.
+/// Connections are pooled; open one per operation.
+/// </summary>
+public sealed class DomainDatabase : IDisposable
+{
+    private readonly string? _sqliteConnectionString;
+    private readonly NpgsqlDataSource? _postgres;
+
+    private DomainDatabase(string? sqliteConnectionString, NpgsqlDataSource? postgres, string description)
+    {
+        _sqliteConnectionString = sqliteConnectionString;
+        _postgres = postgres;
+        Description = description;
+    }
+
+    public bool IsPostgres => _postgres is not null;
+
+    /// <summary>The file or the database (without credentials), for logs and errors.</summary>
+    public string Description { get; }
+
+    public static DomainDatabase Sqlite(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        var database = new DomainDatabase(connectionString, null, path);
+        using var connection = database.Open();
+        database.Execute(connection, "PRAGMA journal_mode=WAL");
+        return database;
+    }
+
+    public static DomainDatabase Postgres(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        return new DomainDatabase(null, NpgsqlDataSource.Create(builder), $"{builder.Host}:{builder.Port}/{builder.Database}");
+    }
+
+    /// <summary>SQLite at <paramref name="sqlitePath"/>, or PostgreSQL at <paramref name="connectionString"/>.</summary>
+    public static DomainDatabase Open(DomainStore store, string sqlitePath, string? connectionString) => store switch
+    {
+        DomainStore.Sqlite => Sqlite(sqlitePath),
+        DomainStore.Postgres when !string.IsNullOrWhiteSpace(connectionString) => Postgres(connectionString),
+        DomainStore.Postgres => throw new InvalidOperationException("The PostgreSQL store needs a connection string."),
+        _ => throw new ArgumentOutOfRangeException(nameof(store), store, "Unknown store."),
+    };
+
+    public DbConnection Open()
+    {
+        if (_postgres is not null)
+        {
+            return _postgres.OpenConnection();
+        }
+        var connection = new SqliteConnection(_sqliteConnectionString);
+        connection.Open();
+        return connection;
+    }
+
+    /// <summary>A transaction that takes SQLite's write lock at once (no upgrade deadlocks); PostgreSQL's default otherwise.</summary>
+    public static DbTransaction BeginWrite(DbConnection connection) =>
+        connection is SqliteConnection sqlite ? sqlite.BeginTransaction(deferred: false) : connection.BeginTransaction();
+
+    /// <summary>
+    /// Creates the tables (<paramref name="schema"/> is idempotent DDL both databases accept): on PostgreSQL under an
+    /// advisory lock, so hosts starting together never race on the catalog.
+    /// </summary>
+    public void Migrate(string name, string schema)
+    {
+        using var connection = Open();
+        if (!IsPostgres)
+        {
+            Execute(connection, schema);
+            return;
+        }
+        using var tx = connection.BeginTransaction();
+        Execute(connection, "SELECT pg_advisory_xact_lock(hashtext(@name))", tx, ("@name", "foodordering-schema:" + name));
+        Execute(connection, schema, tx);
+        tx.Commit();
+    }
+
+    public DbCommand Command(DbConnection connection, string sql, DbTransaction? transaction, params (string Name, object? Value)[] parameters)
+    {
+        var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = transaction;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = cmd.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            cmd.Parameters.Add(parameter);
+        }
+        return cmd;
+    }
+
+    public int Execute(DbConnection connection, string sql, params (string Name, object? Value)[] parameters) =>
+        Execute(connection, sql, null, parameters);
+
+    public int Execute(DbConnection connection, string sql, DbTransaction? transaction, params (string Name, object? Value)[] parameters)
+    {
+        using var cmd = Command(connection, sql, transaction, parameters);
+        return cmd.ExecuteNonQuery();
+    }
+
+    public object? Scalar(DbConnection connection, string sql, DbTransaction? transaction, params (string Name, object? Value)[] parameters)
+    {
+        using var cmd = Command(connection, sql, transaction, parameters);
+        return cmd.ExecuteScalar();
+    }
+
+    /// <summary>Reads every row with <paramref name="read"/>.</summary>
+    public List<T> Query<T>(DbConnection connection, string sql, DbTransaction? transaction, Func<DbDataReader, T> read,
+        params (string Name, object? Value)[] parameters)
+    {
+        using var cmd = Command(connection, sql, transaction, parameters);
+        using var reader = cmd.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read())
+        {
+            rows.Add(read(reader));
+        }
+        return rows;
+    }
+
+    public void Dispose() => _postgres?.Dispose();
+}
