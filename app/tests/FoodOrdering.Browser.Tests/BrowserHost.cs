@@ -65,8 +65,8 @@ public sealed class BrowserHost : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
-    public static Task ScreenshotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
+    public static Task ScreenshotAsync(IPage page, string name, bool fullPage = true) =>
+        page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = fullPage });
 
     public async Task DisposeAsync()
     {
