@@ -54,15 +54,12 @@ internal static class CustomersMode
             return 2;
         }
         using var http = new HttpClient { BaseAddress = settings.App, Timeout = TimeSpan.FromSeconds(10) };
-        List<RestaurantInfo> restaurants;
-        try
+        var restaurants = await HostWaiting.UntilAnsweredAsync(settings.App,
+            async ct => await http.GetFromJsonAsync<List<RestaurantInfo>>("api/restaurants", Json, ct) ?? [], cancellationToken);
+        if (restaurants is null)
         {
-            restaurants = await http.GetFromJsonAsync<List<RestaurantInfo>>("api/restaurants", Json, cancellationToken) ?? [];
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            await Console.Error.WriteLineAsync($"The host at {settings.App} does not answer: {ex.Message}");
-            return 1;
+            // Ctrl+C before the host ever answered: nothing was placed.
+            return 0;
         }
         var random = new Random(settings.Seed);
         // Every order placed here, with the last status seen (PLACED until the host has started it).

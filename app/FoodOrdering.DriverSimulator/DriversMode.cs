@@ -22,6 +22,8 @@ internal sealed record TwinState(string DriverId, string State, string? RegionId
 
 internal sealed record DriverInfo(string DriverId, TwinState State);
 
+internal sealed record HostFacts(string? Bootstrap, List<RegionInfo> Regions, double TimeScale);
+
 /// <summary>Runs N simulated phones until Ctrl+C; losing the host or Kafka is reported and retried, never fatal.</summary>
 internal static class DriversMode
 {
@@ -35,9 +37,15 @@ internal static class DriversMode
             return 2;
         }
         using var http = new HttpClient { BaseAddress = settings.App, Timeout = TimeSpan.FromSeconds(10) };
-        var (bootstrap, regions, hostScale) = await DiscoverAsync(http, settings, cancellationToken);
+        if (await DiscoverAsync(http, settings, cancellationToken) is not { } host)
+        {
+            // Ctrl+C before the host ever answered: no shift was started.
+            return 0;
+        }
+        var (bootstrap, regions, hostScale) = host;
         if (bootstrap is null)
         {
+            await Console.Error.WriteLineAsync("The host's /api/info names no Kafka bootstrap servers; pass --kafka.");
             return 1;
         }
         settings = settings with { Scale = settings.TimeScale ?? hostScale };
@@ -76,33 +84,15 @@ internal static class DriversMode
         return 0;
     }
 
-    private static async Task<(string? Bootstrap, List<RegionInfo> Regions, double TimeScale)> DiscoverAsync(HttpClient http, DriversSettings settings, CancellationToken cancellationToken)
-    {
-        var delay = TimeSpan.FromSeconds(1);
-        while (!cancellationToken.IsCancellationRequested)
+    /// <summary>What the phones need from the host, once it answers; null when cancelled first.</summary>
+    private static Task<HostFacts?> DiscoverAsync(HttpClient http, DriversSettings settings, CancellationToken cancellationToken) =>
+        HostWaiting.UntilAnsweredAsync<HostFacts>(settings.App, async ct =>
         {
-            try
-            {
-                var regions = await http.GetFromJsonAsync<List<RegionInfo>>("api/regions", Json, cancellationToken) ?? [];
-                using var info = await http.GetFromJsonAsync<JsonDocument>("api/info", Json, cancellationToken);
-                var bootstrap = settings.Kafka ?? BootstrapOf(info!);
-                var scale = info!.RootElement.TryGetProperty("timeScale", out var t) && t.TryGetDouble(out var s) ? s : 1;
-                if (bootstrap is null)
-                {
-                    await Console.Error.WriteLineAsync("The host's /api/info names no Kafka bootstrap servers; pass --kafka.");
-                    return (null, regions, scale);
-                }
-                return (bootstrap, regions, scale);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException && !cancellationToken.IsCancellationRequested)
-            {
-                Log($"Waiting for the host at {settings.App}: {ex.Message}");
-                await Task.Delay(delay, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
-                delay = TimeSpan.FromSeconds(Math.Min(10, delay.TotalSeconds * 2));
-            }
-        }
-        return (null, [], 1);
-    }
+            var regions = await http.GetFromJsonAsync<List<RegionInfo>>("api/regions", Json, ct) ?? [];
+            using var info = await http.GetFromJsonAsync<JsonDocument>("api/info", Json, ct);
+            var scale = info!.RootElement.TryGetProperty("timeScale", out var t) && t.TryGetDouble(out var s) ? s : 1;
+            return new HostFacts(settings.Kafka ?? BootstrapOf(info), regions, scale);
+        }, cancellationToken);
 
     private static async Task<string?> HostBootstrapAsync(HttpClient http, CancellationToken cancellationToken)
     {

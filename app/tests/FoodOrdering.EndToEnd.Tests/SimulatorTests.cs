@@ -36,12 +36,16 @@ public sealed class SimulatorTests
     }
 
     [Fact]
-    public async Task Customers_FixedCountAgainstARunningHost_PlacesThemWaitsAndReportsTheirOutcomes()
+    public async Task Customers_FixedCountStartedBeforeTheHost_WaitsForItPlacesThemAndReportsTheirOutcomes()
     {
         await using var system = await FoodOrderingSystem.StartAsync(Fast);
-        system.StartSimulator("drivers", "-n", "3", "--speed", "100", "--pause", "00:00:01");
-
+        await system.KillHostAsync();
+        var drivers = system.StartSimulator("drivers", "-n", "3", "--speed", "100", "--pause", "00:00:01");
         var customers = system.StartSimulator("customers", "--count", "4", "--rate", "600", "--seed", "7");
+        await customers.WaitForLineAsync("Waiting for the host at", TimeSpan.FromSeconds(60));
+        await drivers.WaitForLineAsync("Waiting for the host at", TimeSpan.FromSeconds(60));
+
+        await system.StartHostAgainAsync();
 
         Assert.Equal(0, await customers.WaitForExitAsync(TimeSpan.FromMinutes(3)));
         var summary = await customers.WaitForLineAsync("Placed ", TimeSpan.FromSeconds(1));
