@@ -43,6 +43,7 @@ internal sealed record OrderStatusProbe(string State, string? Reason);
 internal static class CustomersMode
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private const string Placed = "PLACED";
     private static readonly string[] Terminal = ["DELIVERED", "REJECTED", "CANCELLED"];
 
     public static async Task<int> RunAsync(CustomersSettings settings, CancellationToken cancellationToken)
@@ -53,18 +54,16 @@ internal static class CustomersMode
             return 2;
         }
         using var http = new HttpClient { BaseAddress = settings.App, Timeout = TimeSpan.FromSeconds(10) };
-        List<RestaurantInfo> restaurants;
-        try
+        var restaurants = await HostWaiting.UntilAnsweredAsync(settings.App,
+            async ct => await http.GetFromJsonAsync<List<RestaurantInfo>>("api/restaurants", Json, ct) ?? [], cancellationToken);
+        if (restaurants is null)
         {
-            restaurants = await http.GetFromJsonAsync<List<RestaurantInfo>>("api/restaurants", Json, cancellationToken) ?? [];
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            await Console.Error.WriteLineAsync($"The host at {settings.App} does not answer: {ex.Message}");
-            return 1;
+            // Ctrl+C before the host ever answered: nothing was placed.
+            return 0;
         }
         var random = new Random(settings.Seed);
-        var open = new ConcurrentDictionary<string, byte>();
+        // Every order placed here, with the last status seen (PLACED until the host has started it).
+        var open = new ConcurrentDictionary<string, string>();
         var outcomes = new ConcurrentDictionary<string, int>();
         var placed = 0;
         var scale = settings.TimeScale ?? await HostTimeScaleAsync(http, cancellationToken);
@@ -72,6 +71,7 @@ internal static class CustomersMode
         var realStart = DateTimeOffset.UtcNow;
         using var following = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var follow = FollowAsync(http, open, outcomes, following.Token);
+        var live = SimulatorConsole.Current.RunLiveAsync(following.Token);
         DriversMode.Log($"Placing {(settings.Count is { } n ? $"{n} orders" : "orders")} at {settings.PerMinute:0.#}/min{(settings.DailyCurve ? " on average over a day" : "")} " +
             $"against {settings.App} (time x{scale:0.###}). Ctrl+C stops.");
         try
@@ -88,7 +88,7 @@ internal static class CustomersMode
                         new { restaurantId = restaurant.Id, products = basket, totalCost = total, deliveryDelay = settings.DeliveryDelayMs }, Json, cancellationToken);
                     if (response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync<OrderProbe>(Json, cancellationToken) is { } accepted)
                     {
-                        open[accepted.Id] = 0;
+                        open[accepted.Id] = Placed;
                         placed++;
                     }
                     else
@@ -114,9 +114,11 @@ internal static class CustomersMode
         {
             // Ctrl+C: report what is known.
         }
+        DriversMode.Log($"Placed {placed}; outcomes: {Summary(outcomes)}; still open: {open.Count}");
+        ShowOrders(open, outcomes);
         await following.CancelAsync();
         await follow.ContinueWith(_ => { }, TaskScheduler.Default);
-        DriversMode.Log($"Placed {placed}; outcomes: {Summary(outcomes)}; still open: {open.Count}");
+        await live;
         return 0;
     }
 
@@ -133,7 +135,11 @@ internal static class CustomersMode
         }
     }
 
-    private static async Task FollowAsync(HttpClient http, ConcurrentDictionary<string, byte> open, ConcurrentDictionary<string, int> outcomes, CancellationToken cancellationToken)
+    private static void ShowOrders(ConcurrentDictionary<string, string> open, ConcurrentDictionary<string, int> outcomes) =>
+        SimulatorConsole.Current.UpdateOrders(open.Values.GroupBy(s => s, StringComparer.Ordinal).Select(g => KeyValuePair.Create(g.Key, g.Count()))
+            .Concat(outcomes).GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Value), StringComparer.Ordinal));
+
+    private static async Task FollowAsync(HttpClient http, ConcurrentDictionary<string, string> open, ConcurrentDictionary<string, int> outcomes, CancellationToken cancellationToken)
     {
         var lastReport = DateTime.UtcNow;
         while (!cancellationToken.IsCancellationRequested)
@@ -144,10 +150,16 @@ internal static class CustomersMode
                 try
                 {
                     using var response = await http.GetAsync($"api/orders/{id}", cancellationToken);
-                    if (response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync<OrderProbe>(Json, cancellationToken) is { Status: { } status }
-                        && Terminal.Contains(status.State) && open.TryRemove(id, out _))
+                    if (response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync<OrderProbe>(Json, cancellationToken) is { Status: { } status })
                     {
-                        outcomes.AddOrUpdate(status.State, 1, (_, n) => n + 1);
+                        if (!Terminal.Contains(status.State))
+                        {
+                            open[id] = status.State;
+                        }
+                        else if (open.TryRemove(id, out _))
+                        {
+                            outcomes.AddOrUpdate(status.State, 1, (_, n) => n + 1);
+                        }
                     }
                 }
                 catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException && !cancellationToken.IsCancellationRequested)
@@ -155,7 +167,8 @@ internal static class CustomersMode
                     // The host is away; the next round asks again.
                 }
             }
-            if (DateTime.UtcNow - lastReport > TimeSpan.FromSeconds(10))
+            ShowOrders(open, outcomes);
+            if (!SimulatorConsole.Current.IsLive && DateTime.UtcNow - lastReport > TimeSpan.FromSeconds(10))
             {
                 lastReport = DateTime.UtcNow;
                 DriversMode.Log($"Outcomes: {Summary(outcomes)}; open: {open.Count}");

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Confluent.Kafka;
 using FoodOrdering.Domain.Geo;
-using FoodOrdering.Kafka;
 
 namespace FoodOrdering.DriverSimulator;
 
@@ -23,6 +22,8 @@ internal sealed record TwinState(string DriverId, string State, string? RegionId
 
 internal sealed record DriverInfo(string DriverId, TwinState State);
 
+internal sealed record HostFacts(string? Bootstrap, List<RegionInfo> Regions, double TimeScale);
+
 /// <summary>Runs N simulated phones until Ctrl+C; losing the host or Kafka is reported and retried, never fatal.</summary>
 internal static class DriversMode
 {
@@ -36,25 +37,28 @@ internal static class DriversMode
             return 2;
         }
         using var http = new HttpClient { BaseAddress = settings.App, Timeout = TimeSpan.FromSeconds(10) };
-        var (bootstrap, regions, hostScale) = await DiscoverAsync(http, settings, cancellationToken);
+        if (await DiscoverAsync(http, settings, cancellationToken) is not { } host)
+        {
+            // Ctrl+C before the host ever answered: no shift was started.
+            return 0;
+        }
+        var (bootstrap, regions, hostScale) = host;
         if (bootstrap is null)
         {
+            await Console.Error.WriteLineAsync("The host's /api/info names no Kafka bootstrap servers; pass --kafka.");
             return 1;
         }
         settings = settings with { Scale = settings.TimeScale ?? hostScale };
-        KafkaNative.EnsureLoaded();
-        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 5, MessageTimeoutMs = 30_000 })
-            .SetErrorHandler((_, e) => Log($"Kafka: {e.Reason}{(e.IsFatal ? " (fatal)" : "; retrying")}"))
-            .Build();
+        using var producer = new PositionPublisher(bootstrap, settings.Kafka is null ? ct => HostBootstrapAsync(http, ct) : null);
         var chosen = settings.Regions.Length == 0 ? regions : regions.Where(r => settings.Regions.Contains(r.Id)).ToList();
         if (chosen.Count == 0)
         {
             await Console.Error.WriteLineAsync($"No such region; known: {string.Join(", ", regions.Select(r => r.Id))}.");
             return 2;
         }
-        Log($"Simulating {settings.Count} drivers in {string.Join(", ", chosen.Select(r => r.Id))} against {settings.App} (Kafka {bootstrap}, time x{settings.Scale:0.###}). Ctrl+C ends the shifts.");
+        Log($"Simulating {settings.Count} drivers in {string.Join(", ", chosen.Select(r => r.Id))} against {settings.App} (Kafka {producer.Bootstrap}, time x{settings.Scale:0.###}). Ctrl+C ends the shifts.");
         using var view = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var live = SimulatorConsole.RunLiveAsync(view.Token);
+        var live = SimulatorConsole.Current.RunLiveAsync(view.Token);
         var tasks = Enumerable.Range(1, settings.Count).Select(n =>
         {
             var region = chosen[(n - 1) % chosen.Count];
@@ -72,46 +76,37 @@ internal static class DriversMode
             await Console.Error.WriteLineAsync(ex.Message);
             return 1;
         }
+        producer.Flush(TimeSpan.FromSeconds(5));
+        // Before the live view's last frame, so a terminal shows it too.
+        Log("All shifts ended.");
         await view.CancelAsync();
         await live;
-        producer.Flush(TimeSpan.FromSeconds(5));
-        Log("All shifts ended.");
         return 0;
     }
 
-    private static async Task<(string? Bootstrap, List<RegionInfo> Regions, double TimeScale)> DiscoverAsync(HttpClient http, DriversSettings settings, CancellationToken cancellationToken)
-    {
-        var delay = TimeSpan.FromSeconds(1);
-        while (!cancellationToken.IsCancellationRequested)
+    /// <summary>What the phones need from the host, once it answers; null when cancelled first.</summary>
+    private static Task<HostFacts?> DiscoverAsync(HttpClient http, DriversSettings settings, CancellationToken cancellationToken) =>
+        HostWaiting.UntilAnsweredAsync<HostFacts>(settings.App, async ct =>
         {
-            try
-            {
-                var regions = await http.GetFromJsonAsync<List<RegionInfo>>("api/regions", Json, cancellationToken) ?? [];
-                using var info = await http.GetFromJsonAsync<JsonDocument>("api/info", Json, cancellationToken);
-                var bootstrap = settings.Kafka
-                    ?? (info!.RootElement.TryGetProperty("kafka", out var k) && k.TryGetProperty("bootstrapServers", out var b) ? b.GetString() : null);
-                var scale = info!.RootElement.TryGetProperty("timeScale", out var t) && t.TryGetDouble(out var s) ? s : 1;
-                if (bootstrap is null)
-                {
-                    await Console.Error.WriteLineAsync("The host's /api/info names no Kafka bootstrap servers; pass --kafka.");
-                    return (null, regions, scale);
-                }
-                return (bootstrap, regions, scale);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException && !cancellationToken.IsCancellationRequested)
-            {
-                Log($"Waiting for the host at {settings.App}: {ex.Message}");
-                await Task.Delay(delay, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
-                delay = TimeSpan.FromSeconds(Math.Min(10, delay.TotalSeconds * 2));
-            }
-        }
-        return (null, [], 1);
+            var regions = await http.GetFromJsonAsync<List<RegionInfo>>("api/regions", Json, ct) ?? [];
+            using var info = await http.GetFromJsonAsync<JsonDocument>("api/info", Json, ct);
+            var scale = info!.RootElement.TryGetProperty("timeScale", out var t) && t.TryGetDouble(out var s) ? s : 1;
+            return new HostFacts(settings.Kafka ?? BootstrapOf(info), regions, scale);
+        }, cancellationToken);
+
+    private static async Task<string?> HostBootstrapAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        using var info = await http.GetFromJsonAsync<JsonDocument>("api/info", Json, cancellationToken);
+        return BootstrapOf(info!);
     }
+
+    private static string? BootstrapOf(JsonDocument info) =>
+        info.RootElement.TryGetProperty("kafka", out var k) && k.TryGetProperty("bootstrapServers", out var b) ? b.GetString() : null;
 
     internal static void Log(string message) => SimulatorConsole.Log(message);
 
     /// <summary>One driver's phone.</summary>
-    private sealed class Phone(string driverId, RegionInfo region, DriversSettings settings, HttpClient http, IProducer<string, string> producer)
+    private sealed class Phone(string driverId, RegionInfo region, DriversSettings settings, HttpClient http, PositionPublisher producer)
     {
         private GeoPoint _position = Start(driverId, region);
         private int _delivered;
@@ -121,7 +116,7 @@ internal static class DriversMode
         private void Show(string activity, string? job)
         {
             (_activity, _job) = (activity, job);
-            SimulatorConsole.Update(driverId, new DriverLine(region.Id, _activity, _position, _job, _delivered));
+            SimulatorConsole.Current.Update(driverId, new DriverLine(region.Id, _activity, _position, _job, _delivered));
         }
 
         public async Task RunAsync(CancellationToken cancellationToken)
@@ -227,10 +222,7 @@ internal static class DriversMode
         private async Task PublishAsync(CancellationToken cancellationToken) =>
             await TryAsync(async () =>
             {
-                await producer.ProduceAsync("driver-updates", new Message<string, string>
-                {
-                    Key = driverId, Value = JsonSerializer.Serialize(new { lat = _position.Lat, @long = _position.Lon }),
-                }, cancellationToken);
+                await producer.PublishAsync(driverId, JsonSerializer.Serialize(new { lat = _position.Lat, @long = _position.Lon }), cancellationToken);
                 return true;
             }, cancellationToken);
 

@@ -3,16 +3,24 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, type ApiError, type OrderState, type OrderView } from './api';
 import { toApiError, useEventStream } from './hooks';
 
-/** Every recent order, first from GET /api/orders and then from /api/orders/events. */
+/** How many of the most recent orders GET /api/orders gives the live pages to start from. */
+export const ORDER_WINDOW = 500;
+
+/**
+ * The recent orders, first the latest ORDER_WINDOW from GET /api/orders and then every change from
+ * /api/orders/events. `windowFull` tells that the list was cut at ORDER_WINDOW, so older orders are not among them.
+ */
 export function useLiveOrders() {
   const [orders, setOrders] = useState<Map<string, OrderView>>(new Map());
   const [error, setError] = useState<ApiError>();
   const [loading, setLoading] = useState(true);
+  const [windowFull, setWindowFull] = useState(false);
   useEffect(() => {
     let live = true;
-    api.orders().then(
+    api.orders(ORDER_WINDOW).then(
       list => {
         if (!live) return;
+        setWindowFull(list.length >= ORDER_WINDOW);
         // Stream events may already have arrived; they are newer than the list.
         setOrders(current => { const next = new Map(list.map(o => [o.id, o])); for (const [k, v] of current) next.set(k, v); return next; });
         setLoading(false);
@@ -29,7 +37,7 @@ export function useLiveOrders() {
     return next;
   }), []);
   const connected = useEventStream<OrderView>('/api/orders/events', 'order', onEvent);
-  return { orders: [...orders.values()], error, loading, connected };
+  return { orders: [...orders.values()], error, loading, connected, windowFull };
 }
 
 /** Short ticket numbers for the live board, stable for an order id. */

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Durable.Client;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
@@ -28,12 +27,6 @@ public sealed partial class ChangeStreamResult : IResult, IEndpointMetadataProvi
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
-        var response = httpContext.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        // Without this a compressing proxy or middleware would hold events back until a buffer fills.
-        response.Headers.ContentEncoding = "identity";
-        httpContext.Features.GetRequiredFeature<IHttpResponseBodyFeature>().DisableBuffering();
         var json = httpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
 
         // Host shutdown must not wait for the client to hang up.
@@ -41,16 +34,14 @@ public sealed partial class ChangeStreamResult : IResult, IEndpointMetadataProvi
         LogOpened(_position);
         try
         {
-            // A comment line (ignored by EventSource) puts the headers and first bytes on the wire now, not at the first
-            // change: a client that has read it knows it is subscribed. StartAsync alone does not reach the client on
-            // every server (TestServer waits for body bytes).
-            await response.WriteAsync($": changes after {_position}\n\n", stop.Token);
-            await response.Body.FlushAsync(stop.Token);
+            // A comment line puts the headers on the wire now, not at the first change: a client that has read it
+            // knows it is subscribed.
+            await EventStreamResponse.OpenAsync(httpContext, $": changes after {_position}\n\n", stop.Token);
             await foreach (var change in _client.WatchAsync(_position, stop.Token))
             {
                 var data = JsonSerializer.Serialize(WorkflowChangeDto.From(change), json);
-                await response.WriteAsync($"id: {change.Sequence}\ndata: {data}\n\n", stop.Token);
-                await response.Body.FlushAsync(stop.Token);
+                await httpContext.Response.WriteAsync($"id: {change.Sequence}\ndata: {data}\n\n", stop.Token);
+                await httpContext.Response.Body.FlushAsync(stop.Token);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

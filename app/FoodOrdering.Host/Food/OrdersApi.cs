@@ -1,9 +1,9 @@
-using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Durable;
 using Durable.Client;
 using Durable.Storage;
 using FoodOrdering.Domain.Orders;
+using FoodOrdering.Host.Api;
 using FoodOrdering.Kafka;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -31,6 +31,9 @@ public sealed record CancelAccepted(string Id, string Message);
 public static class OrdersApi
 {
     public static readonly string OrderType = WorkflowNames.Of<OrderWorkflow>();
+
+    /// <summary>The SSE event type of the order streams (the UI's EventSource listens for it).</summary>
+    public const string OrderEvent = "order";
 
     public static RouteGroupBuilder MapOrdersApi(this IEndpointRouteBuilder app)
     {
@@ -104,11 +107,10 @@ public static class OrdersApi
         return TypedResults.Accepted($"/api/orders/{id}", new CancelAccepted(id, "Cancellation requested; the order will be refunded and cancelled."));
     }
 
-    private static ServerSentEventsResult<OrderView> Events(string id, DurableClient client, ChangeHub hub, CancellationToken cancellationToken) =>
-        TypedResults.ServerSentEvents(StreamOrderAsync(id, client, hub, cancellationToken), eventType: "order");
+    private static EventStreamResult<OrderView> Events(string id, DurableClient client, ChangeHub hub) =>
+        new(StreamOrderAsync(id, client, hub, CancellationToken.None), OrderEvent);
 
-    private static ServerSentEventsResult<OrderView> AllEvents(ChangeHub hub, CancellationToken cancellationToken) =>
-        TypedResults.ServerSentEvents(StreamAllAsync(hub, cancellationToken), eventType: "order");
+    private static EventStreamResult<OrderView> AllEvents(ChangeHub hub) => new(StreamAllAsync(hub, CancellationToken.None), OrderEvent);
 
     private static async IAsyncEnumerable<OrderView> StreamOrderAsync(string id, DurableClient client, ChangeHub hub, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -1,27 +1,37 @@
-using System.Net;
-using System.Net.Sockets;
+using System.Globalization;
 using FoodOrdering.Host.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
+using FoodOrdering.Testing;
 using Microsoft.Playwright;
 
 namespace FoodOrdering.Browser.Tests;
 
 /// <summary>
-/// The real host on a real port (Kestrel, so a browser can reach it), on a temporary folder, serving the built
-/// web UI, and Debian's Chromium driven by Playwright. Shared by the tests of a class.
+/// The whole system as it runs for real, shared by the tests of a class: the host process (its embedded Kafka broker,
+/// SQLite files in a temporary folder) serving the built web UI, simulated drivers (the driver simulator process),
+/// and Debian's Chromium driven by Playwright.
 /// </summary>
-public sealed class BrowserHost : WebApplicationFactory<Program>, IAsyncLifetime
+public sealed class BrowserHost : IAsyncLifetime
 {
+    /// <summary>
+    /// The whole system runs this many times faster than real time, so a simulated drive across town takes seconds;
+    /// kitchens cook faster too, so an order that the kitchen display finishes by hand must be a big one.
+    /// </summary>
+    public const double TimeScale = 10;
+
+    /// <summary>The simulated drivers, all in San Jose where the shop's first restaurant is, at the simulator's top speed.</summary>
+    public const int Drivers = 2;
+
     private static readonly string[] ChromiumArgs =
         ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "foodordering-browser-tests", Guid.NewGuid().ToString("N"));
-    private readonly int _port = FreePort();
+    private FoodOrderingSystem? _system;
     private IPlaywright? _playwright;
 
-    public Uri BaseUrl => new($"http://127.0.0.1:{_port}/");
+    public Uri BaseUrl => System.BaseAddress;
+
+    public FoodOrderingSystem System => _system ?? throw new InvalidOperationException("Not started.");
+
+    public ChildProcess Simulator { get; private set; } = null!;
 
     public IBrowser Browser { get; private set; } = null!;
 
@@ -36,22 +46,18 @@ public sealed class BrowserHost : WebApplicationFactory<Program>, IAsyncLifetime
         }
         // Every page waits on the real host; 5 s (Playwright's default) is short while other test projects load the machine.
         Assertions.SetDefaultExpectTimeout(20_000);
-        UseKestrel(_port);
-        StartServer();
+        _system = await FoodOrderingSystem.StartAsync(new Dictionary<string, string>
+        {
+            ["FoodOrdering__TimeScale"] = TimeScale.ToString(CultureInfo.InvariantCulture),
+            // The kitchen display's order is a big one (see TimeScale), above the payment stub's default limit.
+            ["FoodOrdering__PaymentLimit"] = "10000",
+        });
+        // The simulator reads the time scale from /api/info: one simulated second between positions is 0.1 s here.
+        Simulator = System.StartSimulator("drivers", "-n", Drivers.ToString(CultureInfo.InvariantCulture), "--regions", "san-jose", "--speed", "100", "--pause", "00:00:01");
         Directory.CreateDirectory(ScreenshotDirectory);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Args = ChromiumArgs, Headless = true });
     }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
-        builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Durable:StorePath"] = Path.Combine(_directory, "durable.db"),
-            ["FoodOrdering:DataDirectory"] = Path.Combine(_directory, "data"),
-            // The point of sale calls back to this URL, so it must be the real one.
-            ["FoodOrdering:PublicBaseUrl"] = BaseUrl.ToString(),
-            ["Logging:LogLevel:Default"] = "Warning",
-        }));
 
     public async Task<IPage> NewPageAsync(int width = 1280, int height = 900)
     {
@@ -59,31 +65,19 @@ public sealed class BrowserHost : WebApplicationFactory<Program>, IAsyncLifetime
         return await context.NewPageAsync();
     }
 
-    public static Task ScreenshotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
+    public static Task ScreenshotAsync(IPage page, string name, bool fullPage = true) =>
+        page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = fullPage });
 
-    async Task IAsyncLifetime.DisposeAsync()
+    public async Task DisposeAsync()
     {
         if (_playwright is not null)
         {
             await Browser.CloseAsync();
             _playwright.Dispose();
         }
-        await DisposeAsync();
-        try
+        if (_system is not null)
         {
-            Directory.Delete(_directory, recursive: true);
+            await _system.DisposeAsync();
         }
-        catch (IOException)
-        {
-            // A leftover temp folder is harmless.
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

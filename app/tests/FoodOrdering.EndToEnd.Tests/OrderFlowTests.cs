@@ -41,7 +41,7 @@ public sealed class OrderFlowTests(ITestOutputHelper output)
         await using var system = await FoodOrderingSystem.StartAsync();
         Log($"host up at {system.BaseAddress}, Kafka at {system.BootstrapServers}");
         await StartShiftsAtTheRestaurantsAsync(system);
-        var phones = system.StartSimulator(SimulatorArguments);
+        var phones = system.StartSimulator("drivers", SimulatorArguments);
 
         // Batch 1: twenty orders over the three regions, three of them published twice.
         var first = Enumerable.Range(0, 20).Select(i => Order($"e2e-a{i:00}", i, metersAway: 150 + 10 * i)).ToList();
@@ -73,7 +73,7 @@ public sealed class OrderFlowTests(ITestOutputHelper output)
             .ToDictionary(d => d.State.Job!.OrderId, d => d.DriverId);
         Log($"simulator killed with {jobsAtTheKill.Count} jobs under way ({string.Join(", ", jobsAtTheKill.Select(j => $"{j.Value}: {j.Key}"))})");
         Assert.NotEmpty(jobsAtTheKill);
-        var restarted = system.StartSimulator(SimulatorArguments);
+        var restarted = system.StartSimulator("drivers", SimulatorArguments);
 
         await WaitUntilDeliveredAsync(system, "e2e-b", second.Count, restarted);
         Log("batch 2 delivered");

@@ -175,6 +175,15 @@ internal static class Api
     public static async IAsyncEnumerable<(string? Id, T Data)> ReadEventsAsync<T>(this HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+        await foreach (var item in reader.ReadEventsAsync<T>(cancellationToken))
+        {
+            yield return item;
+        }
+    }
+
+    /// <summary>The same, from a reader some lines of which the caller has read already.</summary>
+    public static async IAsyncEnumerable<(string? Id, T Data)> ReadEventsAsync<T>(this StreamReader reader, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         string? id = null;
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {

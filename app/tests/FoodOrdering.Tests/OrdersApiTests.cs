@@ -4,6 +4,7 @@ using System.Text;
 using Durable;
 using FoodOrdering.Domain.Orders;
 using FoodOrdering.Domain.Restaurants;
+using FoodOrdering.Host.Api;
 using FoodOrdering.Host.Food;
 using FoodOrdering.Kafka;
 using Microsoft.Extensions.DependencyInjection;
@@ -304,20 +305,23 @@ public sealed class OrdersApiTests(HostFactory host) : IClassFixture<HostFactory
     }
 
     [Fact]
-    public async Task AllEvents_OrderPlacedAfterSubscribing_StreamsItsChanges()
+    public async Task AllEvents_NoChangeYet_OpensAtOnceSubscribedAndStreamsLaterOrders()
     {
         var id = Api.NewId("all-events");
         var hub = host.Services.GetRequiredService<ChangeHub>();
         var subscribers = hub.Subscribers;
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
-        // This stream sends nothing, headers included, before the first change: so wait for its subscription, then place the order.
-        var opening = _client.OpenEventStreamAsync("/api/orders/events", deadline.Token);
-        await Api.PollAsync(_ => Task.FromResult(hub.Subscribers), n => n > subscribers, "the stream to subscribe to the change hub");
+        // Nothing changes before the headers arrive: the stream opens by itself, already subscribed.
+        using var stream = await _client.OpenEventStreamAsync("/api/orders/events", deadline.Token);
+        Assert.True(hub.Subscribers > subscribers, "the stream subscribes to the change hub before it opens");
+        using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync(deadline.Token));
+        Assert.Equal($"retry: {EventStreamResponse.RetryMilliseconds}", await reader.ReadLineAsync(deadline.Token));
+        Assert.Equal("", await reader.ReadLineAsync(deadline.Token));
+
         await _client.PlaceOrderAsync(id, AnHour);
-        using var stream = await opening;
         var seen = new List<OrderView>();
-        await foreach (var (_, view) in stream.ReadEventsAsync<OrderView>(deadline.Token))
+        await foreach (var (_, view) in reader.ReadEventsAsync<OrderView>(deadline.Token))
         {
             // Other orders of this class may still be finishing; only orders are streamed, never twins or matchers.
             Assert.True(OrdersApi.OrderType == (await _client.DescribeAsync(view.Id)).Type, $"{view.Id} is an order");

@@ -28,7 +28,7 @@ export function ErrorBox({ error, onRetry }: { error: ApiError | undefined; onRe
 
 export function LiveBadge({ connected }: { connected: boolean }) {
   return (
-    <span className={connected ? 'badge live' : 'badge offline'} role="status" title={connected ? 'Receiving live updates' : 'Waiting for the live stream (it opens with the first change)'}>
+    <span className={connected ? 'badge live' : 'badge offline'} role="status" title={connected ? 'Receiving live updates' : 'Connecting to the live stream'}>
       {connected ? '● live' : '○ connecting…'}
     </span>
   );

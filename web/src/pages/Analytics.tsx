@@ -1,15 +1,26 @@
 import { api, money, STATE_LABELS } from '../api';
 import { ErrorBox, LiveBadge, Loading, Empty } from '../components/Status';
-import { useAsync, useNow } from '../hooks';
-import { computeAnalytics, useLiveOrders } from '../orders';
+import { useAsync, useInterval, useNow } from '../hooks';
+import { computeAnalytics, ORDER_WINDOW, useLiveOrders } from '../orders';
 
 const seconds = (s: number | null) => (s === null ? '—' : s < 120 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`);
 
-/** Figures computed in the browser from the recent orders and the live stream. */
+/** Which orders the figures cover: all of them, or only the latest window and what changed since. */
+export function windowNote(count: number, windowFull: boolean) {
+  return windowFull
+    ? `Computed in your browser from the latest ${ORDER_WINDOW} orders when this page opened and every order that changed since (${count} orders); older orders are not counted.`
+    : `Computed in your browser from all ${count} orders: those there were when this page opened and every order that changed since.`;
+}
+
+/** Figures computed in the browser from the recent orders and the live stream; drivers awaited from the matchers. */
 export function AnalyticsPage() {
-  const { orders, error, loading, connected } = useLiveOrders();
+  const { orders, error, loading, connected, windowFull } = useLiveOrders();
   const now = useNow(5000);
   const restaurants = useAsync(api.restaurants, []);
+  // The matchers' queues cover every delivery, not only the window: asked again every few seconds.
+  const regions = useAsync(api.regions, []);
+  useInterval(regions.reload, 5000);
+  const waitingForDriver = regions.data?.reduce((n, r) => n + r.pendingDeliveries, 0);
   const name = (id: string) => restaurants.data?.find(r => r.id === id)?.name ?? id;
   const a = computeAnalytics(orders, now);
   const maxState = Math.max(1, ...a.byState.map(([, n]) => n));
@@ -21,10 +32,14 @@ export function AnalyticsPage() {
       {loading && <Loading what="orders" />}
       <ErrorBox error={error} />
       {!loading && orders.length === 0 && <Empty>No orders yet.</Empty>}
+      {!loading && orders.length > 0 && <p className="muted" data-testid="analytics-window">{windowNote(orders.length, windowFull)}</p>}
       <div className="stats">
-        <div className="stat"><span className="muted">Orders</span><strong>{orders.length}</strong></div>
+        <div className="stat"><span className="muted">{windowFull ? 'Orders (latest)' : 'Orders'}</span><strong>{orders.length}</strong></div>
         <div className="stat"><span className="muted">Average order time</span><strong>{seconds(a.averageSeconds)}</strong></div>
         <div className="stat"><span className="muted">p95 order time</span><strong>{seconds(a.p95Seconds)}</strong></div>
+        <div className="stat" title={regions.data?.map(r => `${r.name}: ${r.pendingDeliveries}`).join(', ')}>
+          <span className="muted">Deliveries waiting for a driver</span><strong data-testid="waiting-for-driver">{waitingForDriver ?? '—'}</strong>
+        </div>
       </div>
       <div className="two-col">
         <section aria-labelledby="dist-heading" className="card">

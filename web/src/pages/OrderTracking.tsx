@@ -71,7 +71,7 @@ export function OrderTrackingPage({ id }: { id: string }) {
             <section aria-labelledby="delivery-heading">
               <h2 id="delivery-heading">Delivery</h2>
               <dl className="facts">
-                <dt>Driver</dt><dd>{status.driverId ?? <span className="muted">not assigned yet</span>}</dd>
+                <dt>Driver</dt><dd data-testid="order-driver">{status.driverId ?? <span className="muted">not assigned yet</span>}</dd>
                 <dt>Arrives</dt><dd>{status.state === 'DELIVERED' ? `delivered at ${time(status.history.at(-1)?.at)}` : isTerminal(status.state) ? 'no delivery' : <Eta etaAt={status.etaAt} />}</dd>
               </dl>
               <GeoPlot title="Restaurant, delivery address and driver" points={points} />

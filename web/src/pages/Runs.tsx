@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api, time, type WorkflowStatus } from '../api';
 import { Empty, ErrorBox, Loading } from '../components/Status';
 import { useAsync } from '../hooks';
@@ -11,17 +11,35 @@ const TYPES = ['OrderWorkflow', 'DeliveryWorkflow', 'DriverTwinWorkflow', 'Regio
 const stateOf = (custom: unknown) =>
   typeof custom === 'object' && custom !== null && typeof (custom as { state?: unknown }).state === 'string' ? (custom as { state: string }).state : '';
 
+export const PAGE_SIZE = 25;
+/** How many stuck runs the banner counts before it says "or more". */
+export const STUCK_COUNT_LIMIT = 100;
+
+const NO_FILTERS = { type: '', status: '', idPrefix: '', createdAfter: '', createdBefore: '', stuck: '', pageToken: '' };
+
+/** A datetime-local input's value (local time, to the minute) for an ISO instant, and back. */
+export const toLocalInput = (iso: string) => {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+};
+export const fromLocalInput = (value: string) => (value ? new Date(value).toISOString() : '');
+
 /** The run inspector's list: filters live in the URL so a filtered view can be shared and reloaded. */
 export function RunsPage() {
   const { query } = useLocation();
   const { navigate } = useRouter();
-  const filters = {
-    type: query.get('type') ?? '', status: query.get('status') ?? '', idPrefix: query.get('idPrefix') ?? '',
-    stuck: query.get('stuck') ?? '', pageToken: query.get('pageToken') ?? '',
-  };
+  const filters = Object.fromEntries(Object.keys(NO_FILTERS).map(k => [k, query.get(k) ?? ''])) as typeof NO_FILTERS;
   const [draft, setDraft] = useState(filters);
   const key = JSON.stringify(filters);
-  const runs = useAsync(() => api.workflows({ ...filters, pageSize: '25' }), [key]);
+  // A link or Back/Forward changed the URL: the form shows the filters in use.
+  useEffect(() => setDraft(filters), [key]);
+  const runs = useAsync(() => api.workflows({ ...filters, pageSize: String(PAGE_SIZE) }), [key]);
+  // Stuck runs need an operator: counted on every visit, whatever the filters, and shown above the list.
+  const stuck = useAsync(() => api.workflows({ stuck: 'true', pageSize: String(STUCK_COUNT_LIMIT) }), [key]);
+  const stuckCount = stuck.data?.items.length ?? 0;
 
   const go = (next: typeof filters) => {
     const params = new URLSearchParams();
@@ -47,14 +65,27 @@ export function RunsPage() {
         <label>Id prefix
           <input value={draft.idPrefix} onChange={e => setDraft({ ...draft, idPrefix: e.target.value })} placeholder="order-" />
         </label>
+        <label>Created after
+          <input type="datetime-local" value={toLocalInput(draft.createdAfter)} onChange={e => setDraft({ ...draft, createdAfter: fromLocalInput(e.target.value) })} />
+        </label>
+        <label>Created before
+          <input type="datetime-local" value={toLocalInput(draft.createdBefore)} onChange={e => setDraft({ ...draft, createdBefore: fromLocalInput(e.target.value) })} />
+        </label>
         <label className="checkbox">
           <input type="checkbox" checked={draft.stuck === 'true'} onChange={e => setDraft({ ...draft, stuck: e.target.checked ? 'true' : '' })} />
           Stuck only
         </label>
         <button type="submit">Apply</button>
-        <button type="button" className="link" onClick={() => { const none = { type: '', status: '', idPrefix: '', stuck: '', pageToken: '' }; setDraft(none); go(none); }}>Clear</button>
+        <button type="button" className="link" onClick={() => { setDraft(NO_FILTERS); go(NO_FILTERS); }}>Clear</button>
         <button type="button" onClick={runs.reload}>Refresh</button>
       </form>
+      {stuckCount > 0 && filters.stuck !== 'true' && (
+        <div className="warning" role="alert">
+          <strong>{stuckCount}{stuck.data?.nextPageToken ? ' or more' : ''} stuck {stuckCount === 1 ? 'run' : 'runs'}</strong>: their code failed or
+          broke determinism, and the engine retries them with backoff.{' '}
+          <Link to="/runs?stuck=true">Show the stuck runs</Link>
+        </div>
+      )}
       {runs.loading && !runs.data && <Loading what="runs" />}
       <ErrorBox error={runs.error} onRetry={runs.reload} />
       {runs.data && runs.data.items.length === 0 && <Empty>No run matches these filters.</Empty>}

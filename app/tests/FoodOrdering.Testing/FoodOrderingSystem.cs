@@ -8,7 +8,7 @@ using Confluent.Kafka;
 using FoodOrdering.Host.Api;
 using FoodOrdering.Kafka;
 
-namespace FoodOrdering.EndToEnd.Tests;
+namespace FoodOrdering.Testing;
 
 /// <summary>
 /// The host as a real process (its own embedded Kafka broker, SQLite files in a temporary folder), a Kafka producer
@@ -19,33 +19,38 @@ public sealed class FoodOrderingSystem : IAsyncDisposable
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     private readonly string _directory;
+    private readonly Dictionary<string, string> _hostEnvironment;
     private readonly List<ChildProcess> _simulators = [];
     private IProducer<string, string>? _producer;
 
-    private FoodOrderingSystem(string directory, Uri baseAddress, ChildProcess host)
+    private FoodOrderingSystem(string directory, Uri baseAddress, Dictionary<string, string> hostEnvironment)
     {
         _directory = directory;
+        _hostEnvironment = hostEnvironment;
         BaseAddress = baseAddress;
-        Host = host;
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Host = StartHost();
     }
 
     public Uri BaseAddress { get; }
 
-    public ChildProcess Host { get; }
+    /// <summary>The host process (another one after <see cref="StartHostAgainAsync"/>).</summary>
+    public ChildProcess Host { get; private set; }
 
     public HttpClient Http { get; }
 
     public string BootstrapServers { get; private set; } = "";
 
-    /// <summary>Starts the host and waits until it answers and names its Kafka broker.</summary>
-    public static async Task<FoodOrderingSystem> StartAsync()
+    /// <summary>
+    /// Starts the host and waits until it answers and names its Kafka broker. <paramref name="settings"/> adds to or
+    /// overrides its configuration, as environment variables (<c>FoodOrdering__TimeScale</c>).
+    /// </summary>
+    public static async Task<FoodOrderingSystem> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "foodordering-e2e", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        var port = FreePort();
-        var baseAddress = new Uri($"http://127.0.0.1:{port}/");
-        var host = ChildProcess.Start("FoodOrdering.Host", ["--urls", baseAddress.ToString().TrimEnd('/')], new Dictionary<string, string>
+        var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}/");
+        var environment = new Dictionary<string, string>
         {
             ["Durable__StorePath"] = Path.Combine(directory, "durable.db"),
             ["FoodOrdering__DataDirectory"] = Path.Combine(directory, "data"),
@@ -55,27 +60,15 @@ public sealed class FoodOrderingSystem : IAsyncDisposable
             ["Kafka__BootstrapServers"] = "",
             ["Logging__LogLevel__Default"] = "Warning",
             ["DOTNET_ENVIRONMENT"] = "Production",
-        });
-        var system = new FoodOrderingSystem(directory, baseAddress, host);
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+        var system = new FoodOrderingSystem(directory, baseAddress, environment);
         try
         {
-            var info = await system.PollAsync(async ct =>
-            {
-                try
-                {
-                    return await system.Http.GetFromJsonAsync<HostInfo>("api/info", Json, ct);
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                    return null;
-                }
-            }, i => i is not null || host.HasExited, "the host to answer /api/info");
-            if (info is null)
-            {
-                throw new InvalidOperationException("The host exited during start.\n" + host.Output());
-            }
-            system.BootstrapServers = info.Kafka.BootstrapServers;
+            await system.WaitForHostAsync();
             return system;
         }
         catch
@@ -85,12 +78,52 @@ public sealed class FoodOrderingSystem : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>FoodOrdering.DriverSimulator drivers</c> against this host.</summary>
-    public ChildProcess StartSimulator(params string[] arguments)
+    /// <summary>SIGKILLs the host: a machine or a process dying, no shutdown code runs.</summary>
+    public async Task KillHostAsync()
     {
-        var simulator = ChildProcess.Start("FoodOrdering.DriverSimulator", ["drivers", "--app", BaseAddress.ToString(), .. arguments]);
+        await Host.KillAsync();
+        Host.Dispose();
+        _producer?.Dispose();
+        _producer = null;
+    }
+
+    /// <summary>
+    /// Starts the host again after <see cref="KillHostAsync"/>, on the same port and files, and waits until it answers.
+    /// Its embedded broker is a new one (messages live in memory only), on another port: <see cref="BootstrapServers"/> follows.
+    /// </summary>
+    public async Task StartHostAgainAsync()
+    {
+        Host = StartHost();
+        await WaitForHostAsync();
+    }
+
+    /// <summary>Starts <c>FoodOrdering.DriverSimulator {mode}</c> (<c>drivers</c> or <c>customers</c>) against this host.</summary>
+    public ChildProcess StartSimulator(string mode, params string[] arguments)
+    {
+        var simulator = ChildProcess.Start("FoodOrdering.DriverSimulator", [mode, "--app", BaseAddress.ToString(), .. arguments]);
         _simulators.Add(simulator);
         return simulator;
+    }
+
+    private ChildProcess StartHost() =>
+        ChildProcess.Start("FoodOrdering.Host", ["--urls", BaseAddress.ToString().TrimEnd('/')], _hostEnvironment);
+
+    private async Task WaitForHostAsync()
+    {
+        var host = Host;
+        var info = await PollAsync(async ct =>
+        {
+            try
+            {
+                return await Http.GetFromJsonAsync<HostInfo>("api/info", Json, ct);
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+                return null;
+            }
+        }, i => i is not null || host.HasExited, "the host to answer /api/info");
+        BootstrapServers = info?.Kafka.BootstrapServers ?? throw new InvalidOperationException("The host exited during start.\n" + host.Output());
     }
 
     /// <summary>Publishes to a topic of the host's broker with a real Kafka producer (acknowledged by the broker).</summary>

@@ -1,19 +1,22 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.InteropServices;
 
-namespace FoodOrdering.EndToEnd.Tests;
+namespace FoodOrdering.Testing;
 
 /// <summary>
 /// A program of this solution run as a real child process (<c>dotnet Program.dll args</c>) from its own build output.
 /// Its output is drained continuously (a full pipe would block it) and its last lines are kept for failure messages.
 /// Disposing kills it and everything it started.
 /// </summary>
-public sealed class ChildProcess : IDisposable
+public sealed partial class ChildProcess : IDisposable
 {
+    private const int SigInt = 2;
     private const int KeptLines = 200;
     private readonly Process _process;
     private readonly Queue<string> _lines = new();
     private readonly Lock _gate = new();
+    private readonly List<(string Text, TaskCompletionSource<string> Seen)> _waiters = [];
 
     private ChildProcess(string name, Process process)
     {
@@ -69,6 +72,62 @@ public sealed class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// The first line (among those kept, or written from now on) that contains <paramref name="text"/>; past
+    /// <paramref name="limit"/> (a hang guard), fails with the process's output.
+    /// </summary>
+    public async Task<string> WaitForLineAsync(string text, TimeSpan limit)
+    {
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (_lines.FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal)) is { } line)
+            {
+                return line;
+            }
+            _waiters.Add((text, seen));
+        }
+        try
+        {
+            return await seen.Task.WaitAsync(limit);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{Name} wrote no line containing \"{text}\" within {limit}.\n{Output()}");
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _waiters.Remove((text, seen));
+            }
+        }
+    }
+
+    /// <summary>SIGINT, as Ctrl+C in a terminal.</summary>
+    public void Interrupt()
+    {
+        if (Kill(_process.Id, SigInt) != 0)
+        {
+            throw new InvalidOperationException($"kill -INT {_process.Id} failed (errno {Marshal.GetLastPInvokeError()}).");
+        }
+    }
+
+    /// <summary>Waits for the process to end by itself and returns its exit code; past <paramref name="limit"/> (a hang guard), fails with its output.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan limit)
+    {
+        using var deadline = new CancellationTokenSource(limit);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{Name} did not exit within {limit}.\n{Output()}");
+        }
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, as when a phone's app or a machine dies.</summary>
     public async Task KillAsync()
     {
@@ -97,6 +156,9 @@ public sealed class ChildProcess : IDisposable
         _process.Dispose();
     }
 
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
     private void Keep(string? line)
     {
         if (line is null)
@@ -105,6 +167,10 @@ public sealed class ChildProcess : IDisposable
         }
         lock (_gate)
         {
+            foreach (var (text, seen) in _waiters.Where(w => line.Contains(w.Text, StringComparison.Ordinal)))
+            {
+                seen.TrySetResult(line);
+            }
             _lines.Enqueue(line);
             while (_lines.Count > KeptLines)
             {
