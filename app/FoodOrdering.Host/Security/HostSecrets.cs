@@ -1,0 +1,113 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FoodOrdering.Domain.Restaurants;
+using FoodOrdering.Domain.Security;
+using FoodOrdering.Host.Food;
+using Microsoft.Extensions.Options;
+
+namespace FoodOrdering.Host.Security;
+
+/// <summary>
+/// The host's secrets: the operator token, one token per restaurant, and the keys that derive customers' and drivers'
+/// tokens. Configured values win; whatever is missing is generated once into {DataDirectory}/secrets.json (owner-only),
+/// printed to the console that one time, and read back on every later start, so restarts keep every token valid.
+/// Nothing here is ever logged.
+/// </summary>
+public sealed class HostSecrets
+{
+    public const string FileName = "secrets.json";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public HostSecrets(IOptions<SecurityOptions> security, IOptions<FoodOrderingOptions> food)
+    {
+        Path = System.IO.Path.GetFullPath(System.IO.Path.Combine(food.Value.DataDirectory, FileName));
+        var stored = Load(Path);
+        var file = new SecretsFile
+        {
+            OperatorToken = stored?.OperatorToken ?? NewToken(),
+            OrderKey = stored?.OrderKey ?? NewToken(),
+            DriverKey = stored?.DriverKey ?? NewToken(),
+            RestaurantTokens = new Dictionary<string, string>(stored?.RestaurantTokens ?? [], StringComparer.Ordinal),
+        };
+        foreach (var restaurant in Catalog.All)
+        {
+            file.RestaurantTokens.TryAdd(restaurant.Id, NewToken());
+        }
+        var changed = stored is null || JsonSerializer.Serialize(stored, Json) != JsonSerializer.Serialize(file, Json);
+        if (changed)
+        {
+            Save(Path, file);
+        }
+        OperatorToken = string.IsNullOrEmpty(security.Value.OperatorToken) ? file.OperatorToken : security.Value.OperatorToken;
+        RestaurantTokens = Catalog.All.ToDictionary(r => r.Id, r => food.Value.RestaurantTokens.GetValueOrDefault(r.Id) ?? file.RestaurantTokens[r.Id], StringComparer.Ordinal);
+        Tokens = new ActorTokens(Convert.FromBase64String(file.OrderKey), Convert.FromBase64String(file.DriverKey));
+        if (stored is null)
+        {
+            // Once, at the first start: the operator needs it, and it is in the file (owner-only) from now on.
+            Console.WriteLine($"""
+                FoodOrdering generated its secrets in {Path} (keep this file private; delete it to rotate every token).
+                  Operator token: {OperatorToken}
+                  The web UI on this machine gets it by itself; elsewhere, paste it when the UI asks. Restaurant tokens are in the file.
+                """);
+        }
+    }
+
+    /// <summary>Where the generated secrets live.</summary>
+    public string Path { get; }
+
+    public string OperatorToken { get; }
+
+    public IReadOnlyDictionary<string, string> RestaurantTokens { get; }
+
+    public ActorTokens Tokens { get; }
+
+    public bool IsOperator(string? token) => token is not null && ActorTokens.Matches(OperatorToken, token);
+
+    public bool IsRestaurant(string restaurantId, string? token) =>
+        token is not null && RestaurantTokens.TryGetValue(restaurantId, out var expected) && ActorTokens.Matches(expected, token);
+
+    private static string NewToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    private static SecretsFile? Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<SecretsFile>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidOperationException($"{path} is not a valid secrets file ({ex.Message}); fix it, or delete it to generate new tokens.", ex);
+        }
+    }
+
+    private static void Save(string path, SecretsFile file)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        var temporary = path + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        using (var stream = new FileStream(temporary, options))
+        {
+            JsonSerializer.Serialize(stream, file, Json);
+        }
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private sealed class SecretsFile
+    {
+        public string? OperatorToken { get; set; }
+        public string? OrderKey { get; set; }
+        public string? DriverKey { get; set; }
+        [JsonPropertyOrder(1)]
+        public Dictionary<string, string> RestaurantTokens { get; set; } = [];
+    }
+}
