@@ -24,6 +24,9 @@ public sealed class ActorTokens(byte[] orderKey, byte[] driverKey)
     /// <summary>A fresh, random shift id.</summary>
     public static string NewShiftId() => Encode(RandomNumberGenerator.GetBytes(12));
 
+    /// <summary>A fresh 256-bit secret, URL- and header-safe.</summary>
+    public static string NewSecret() => Encode(RandomNumberGenerator.GetBytes(32));
+
     /// <summary>The shift id inside a driver token that the host issued to <paramref name="driverId"/>, or null when it did not.</summary>
     public string? DriverShift(string driverId, string? token)
     {

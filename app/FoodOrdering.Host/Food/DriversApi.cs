@@ -114,8 +114,10 @@ public static class DriversApi
         var shiftId = ActorTokens.NewShiftId();
         await client.SignalWithStartAsync<DriverEvent>(TwinType, DriverSignals.WorkflowId(id), DurableJson.Serialize(new DriverTwinState { DriverId = id }),
             DriverSignals.Event, new ShiftStarted(region!.Id, location, body.SpeedMetersPerSecond, shiftId), cancellationToken);
-        var driver = (await FindAsync(client, id, cancellationToken))!;
-        return TypedResults.Accepted($"/api/drivers/{id}", new ShiftView(id, driver.State, driver.RunId, tokens.ForDriver(id, shiftId)));
+        // A twin started just now may not have run yet: it then shows as the fresh twin it will be.
+        var driver = await FindAsync(client, id, cancellationToken);
+        return TypedResults.Accepted($"/api/drivers/{id}",
+            new ShiftView(id, driver?.State ?? new DriverTwinState { DriverId = id }, driver?.RunId ?? "", tokens.ForDriver(id, shiftId)));
     }
 
     private static async Task<Results<Accepted, ProblemHttpResult>> EndShiftAsync(string id, DurableClient client, Authority authority, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FoodOrdering.Domain.Restaurants;
@@ -42,7 +41,7 @@ public sealed class HostSecrets
         }
         OperatorToken = string.IsNullOrEmpty(security.Value.OperatorToken) ? file.OperatorToken : security.Value.OperatorToken;
         RestaurantTokens = Catalog.All.ToDictionary(r => r.Id, r => food.Value.RestaurantTokens.GetValueOrDefault(r.Id) ?? file.RestaurantTokens[r.Id], StringComparer.Ordinal);
-        Tokens = new ActorTokens(Convert.FromBase64String(file.OrderKey), Convert.FromBase64String(file.DriverKey));
+        Tokens = new ActorTokens(System.Text.Encoding.UTF8.GetBytes(file.OrderKey), System.Text.Encoding.UTF8.GetBytes(file.DriverKey));
         if (stored is null)
         {
             // Once, at the first start: the operator needs it, and it is in the file (owner-only) from now on.
@@ -68,7 +67,7 @@ public sealed class HostSecrets
     public bool IsRestaurant(string restaurantId, string? token) =>
         token is not null && RestaurantTokens.TryGetValue(restaurantId, out var expected) && ActorTokens.Matches(expected, token);
 
-    private static string NewToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    private static string NewToken() => ActorTokens.NewSecret();
 
     private static SecretsFile? Load(string path)
     {
