@@ -16,15 +16,20 @@ var speed = new Option<double>("--speed") { Description = "Driving speed in m/s.
 var tick = new Option<TimeSpan>("--tick") { Description = "Time between two position reports.", DefaultValueFactory = _ => TimeSpan.FromSeconds(1) };
 var pause = new Option<TimeSpan>("--pause") { Description = "Pause between two deliveries.", DefaultValueFactory = _ => TimeSpan.FromSeconds(2) };
 var prefix = new Option<string>("--prefix") { Description = "Driver ids are <prefix>-<n>.", DefaultValueFactory = _ => "driver" };
+var tokens = new Option<string>("--tokens")
+{
+    Description = "File with the drivers' shift tokens (driver id -> token), kept across restarts.",
+    DefaultValueFactory = _ => Path.Combine("data", "driver-tokens.json"),
+};
 var timeScale = new Option<double?>("--time-scale") { Description = "How many times faster than real time to run (default: the host's, from /api/info)." };
 
 var drivers = new Command("drivers", "Simulate drivers' phones: start shifts, follow assignments, report positions, pickups and deliveries.")
 {
-    app, kafka, count, regions, speed, tick, pause, prefix, timeScale,
+    app, kafka, count, regions, speed, tick, pause, prefix, timeScale, tokens,
 };
 drivers.SetAction((result, cancellationToken) => DriversMode.RunAsync(new DriversSettings(
     result.GetValue(app)!, result.GetValue(kafka), result.GetValue(count), result.GetValue(regions) ?? [],
-    result.GetValue(speed), result.GetValue(tick), result.GetValue(pause), result.GetValue(prefix)!, result.GetValue(timeScale)), cancellationToken));
+    result.GetValue(speed), result.GetValue(tick), result.GetValue(pause), result.GetValue(prefix)!, result.GetValue(timeScale), result.GetValue(tokens)!), cancellationToken));
 
 var rate = new Option<double>("--rate") { Description = "Orders per minute.", DefaultValueFactory = _ => 30 };
 var orderCount = new Option<int?>("--count") { Description = "Stop after this many orders (and wait for their outcomes); unlimited when absent." };

@@ -85,10 +85,13 @@ public sealed class FoodOrderingSystem : IAsyncDisposable
         }
     }
 
+    /// <summary>The simulator's file of the drivers' shift tokens.</summary>
+    public string DriverTokensPath => Path.Combine(_directory, "driver-tokens.json");
+
     /// <summary>Starts <c>FoodOrdering.DriverSimulator drivers</c> against this host.</summary>
     public ChildProcess StartSimulator(params string[] arguments)
     {
-        var simulator = ChildProcess.Start("FoodOrdering.DriverSimulator", ["drivers", "--app", BaseAddress.ToString(), .. arguments]);
+        var simulator = ChildProcess.Start("FoodOrdering.DriverSimulator", ["drivers", "--app", BaseAddress.ToString(), "--tokens", DriverTokensPath, .. arguments]);
         _simulators.Add(simulator);
         return simulator;
     }
