@@ -91,6 +91,7 @@ public sealed partial class WebUiTests(BrowserHost host) : IClassFixture<Browser
         await BrowserHost.ScreenshotAsync(phone, "10-shop-phone");
 
         Assert.Empty(errors);
+        Assert.Empty(host.CspViolations);
     }
 
     [Fact]
@@ -110,6 +111,7 @@ public sealed partial class WebUiTests(BrowserHost host) : IClassFixture<Browser
         await Expect(alert).ToContainTextAsync("The payment was refunded.");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Cancel the order" })).ToBeHiddenAsync();
         await BrowserHost.ScreenshotAsync(page, "11-tracking-cancelled");
+        Assert.Empty(host.CspViolations);
     }
 
     [GeneratedRegex(@"/orders/[^/]+$")]
