@@ -6,7 +6,8 @@ using FoodOrdering.Domain.Geo;
 
 namespace FoodOrdering.DriverSimulator;
 
-public sealed record DriversSettings(Uri App, string? Kafka, int Count, string[] Regions, double Speed, TimeSpan Tick, TimeSpan Pause, string Prefix, double? TimeScale)
+public sealed record DriversSettings(
+    Uri App, string? Kafka, int Count, string[] Regions, double Speed, TimeSpan Tick, TimeSpan Pause, string Prefix, double? TimeScale, string TokensPath)
 {
     /// <summary>The host's time scale unless given: ticks and pauses are simulated time, waited in real time divided by it.</summary>
     public double Scale { get; init; } = TimeScale ?? 1;
@@ -23,6 +24,7 @@ internal sealed record TwinState(string DriverId, string State, string? RegionId
 internal sealed record DriverInfo(string DriverId, TwinState State);
 
 internal sealed record HostFacts(string? Bootstrap, List<RegionInfo> Regions, double TimeScale);
+internal sealed record ShiftInfo(string DriverId, string? Token);
 
 /// <summary>Runs N simulated phones until Ctrl+C; losing the host or Kafka is reported and retried, never fatal.</summary>
 internal static class DriversMode
@@ -56,13 +58,14 @@ internal static class DriversMode
             await Console.Error.WriteLineAsync($"No such region; known: {string.Join(", ", regions.Select(r => r.Id))}.");
             return 2;
         }
+        var tokens = new DriverTokenStore(settings.TokensPath);
         Log($"Simulating {settings.Count} drivers in {string.Join(", ", chosen.Select(r => r.Id))} against {settings.App} (Kafka {producer.Bootstrap}, time x{settings.Scale:0.###}). Ctrl+C ends the shifts.");
         using var view = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var live = SimulatorConsole.Current.RunLiveAsync(view.Token);
         var tasks = Enumerable.Range(1, settings.Count).Select(n =>
         {
             var region = chosen[(n - 1) % chosen.Count];
-            var phone = new Phone($"{settings.Prefix}-{n:00}", region, settings, http, producer);
+            var phone = new Phone($"{settings.Prefix}-{n:00}", region, settings, http, producer, tokens);
             return phone.RunAsync(cancellationToken);
         }).ToList();
         try
@@ -106,8 +109,9 @@ internal static class DriversMode
     internal static void Log(string message) => SimulatorConsole.Log(message);
 
     /// <summary>One driver's phone.</summary>
-    private sealed class Phone(string driverId, RegionInfo region, DriversSettings settings, HttpClient http, PositionPublisher producer)
+    private sealed class Phone(string driverId, RegionInfo region, DriversSettings settings, HttpClient http, PositionPublisher producer, DriverTokenStore tokens)
     {
+        private bool _toldNoToken;
         private GeoPoint _position = Start(driverId, region);
         private int _delivered;
         private string _activity = "starting";
@@ -163,6 +167,17 @@ internal static class DriversMode
                 {
                     _position = location;
                 }
+                if (known is { State: "DELIVERING" or "WAITING_FOR_WORK" } && tokens.Get(driverId) is null)
+                {
+                    // On a shift whose token this phone never got: only its holder (or the operator, ending the shift) can go on.
+                    if (!_toldNoToken)
+                    {
+                        Log($"{driverId} is on a shift this simulator has no token for; waiting for its token in {tokens.Path} or for the shift to end.");
+                        _toldNoToken = true;
+                    }
+                    await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+                    continue;
+                }
                 if (known is { State: "DELIVERING", Job: { } job })
                 {
                     return job;
@@ -180,7 +195,12 @@ internal static class DriversMode
                         // A request the host refuses will never work: say why and stop this phone.
                         throw new InvalidOperationException($"{driverId}: the host refused the shift: {await response.Content.ReadAsStringAsync(cancellationToken)}");
                     }
-                    return response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.Conflict;
+                    if (response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync<ShiftInfo>(Json, cancellationToken) is { Token: { } token })
+                    {
+                        tokens.Set(driverId, token);
+                        return true;
+                    }
+                    return response.StatusCode == HttpStatusCode.Conflict;
                 }, cancellationToken);
                 if (started)
                 {
@@ -222,7 +242,7 @@ internal static class DriversMode
         private async Task PublishAsync(CancellationToken cancellationToken) =>
             await TryAsync(async () =>
             {
-                await producer.PublishAsync(driverId, JsonSerializer.Serialize(new { lat = _position.Lat, @long = _position.Lon }), cancellationToken);
+                await producer.PublishAsync(driverId, JsonSerializer.Serialize(new { lat = _position.Lat, @long = _position.Lon }), tokens.Get(driverId), cancellationToken);
                 return true;
             }, cancellationToken);
 
@@ -230,7 +250,15 @@ internal static class DriversMode
         {
             await TryAsync(async () =>
             {
-                using var response = await http.PostAsJsonAsync($"api/drivers/{driverId}/{what}", new { deliveryId = job.DeliveryId }, Json, cancellationToken);
+                using var request = Authorized(HttpMethod.Post, $"api/drivers/{driverId}/{what}");
+                request.Content = JsonContent.Create(new { deliveryId = job.DeliveryId }, options: Json);
+                using var response = await http.SendAsync(request, cancellationToken);
+                if (response.StatusCode == HttpStatusCode.Unauthorized)
+                {
+                    // Someone else started this driver's shift since: read the file again, and say so.
+                    Log($"{driverId}: the host refused this phone's token for {what}; reading {tokens.Path} again");
+                    tokens.Get(driverId, reload: true);
+                }
                 if (response.StatusCode == HttpStatusCode.Conflict)
                 {
                     // Already reported before a restart of this simulator: the twin has it.
@@ -246,12 +274,23 @@ internal static class DriversMode
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                using var response = await http.DeleteAsync($"api/drivers/{driverId}/shift", timeout.Token);
+                using var request = Authorized(HttpMethod.Delete, $"api/drivers/{driverId}/shift");
+                using var response = await http.SendAsync(request, timeout.Token);
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
                 Log($"{driverId}: could not end the shift: {ex.Message}");
             }
+        }
+
+        private HttpRequestMessage Authorized(HttpMethod method, string path)
+        {
+            var request = new HttpRequestMessage(method, path);
+            if (tokens.Get(driverId) is { } token)
+            {
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            }
+            return request;
         }
 
         /// <summary>Retries until it works: the host or Kafka being away is reported, not fatal.</summary>

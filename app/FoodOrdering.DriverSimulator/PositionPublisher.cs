@@ -40,7 +40,8 @@ internal sealed class PositionPublisher : IDisposable
     }
 
     /// <summary>Publishes one position; on failure, moves to the host's current brokers if they changed, then throws for the caller to retry.</summary>
-    public async Task PublishAsync(string driverId, string value, CancellationToken cancellationToken)
+    /// <param name="token">The driver's shift token, sent as the record's <c>driver-token</c> header when the phone has one.</param>
+    public async Task PublishAsync(string driverId, string value, string? token, CancellationToken cancellationToken)
     {
         IProducer<string, string> producer;
         lock (_gate)
@@ -49,7 +50,11 @@ internal sealed class PositionPublisher : IDisposable
         }
         try
         {
-            await producer.ProduceAsync(Topic, new Message<string, string> { Key = driverId, Value = value }, cancellationToken);
+            await producer.ProduceAsync(Topic, new Message<string, string>
+            {
+                Key = driverId, Value = value,
+                Headers = token is null ? null : new Headers { { "driver-token", System.Text.Encoding.UTF8.GetBytes(token) } },
+            }, cancellationToken);
         }
         catch (KafkaException) when (_discover is not null && !cancellationToken.IsCancellationRequested)
         {

@@ -31,14 +31,19 @@ internal static class SimulatorCommands
         var pause = new Option<TimeSpan>("--pause") { Description = "Pause between two deliveries, in simulated time (hh:mm:ss).", DefaultValueFactory = _ => TimeSpan.FromSeconds(2) };
         var prefix = new Option<string>("--prefix") { Description = "Driver ids are <prefix>-<n>.", DefaultValueFactory = _ => "driver" };
         var timeScale = new Option<double?>("--time-scale") { Description = "How many times faster than real time to run (default: the host's, from /api/info)." };
+        var tokens = new Option<string>("--tokens")
+        {
+            Description = "File with the drivers' shift tokens (driver id -> token), kept across restarts.",
+            DefaultValueFactory = _ => Path.Combine("data", "driver-tokens.json"),
+        };
 
         var drivers = new Command("drivers", "Simulate drivers' phones: start shifts, follow assignments, report positions, pickups and deliveries.")
         {
-            app, kafka, count, regions, speed, tick, pause, prefix, timeScale,
+            app, kafka, count, regions, speed, tick, pause, prefix, timeScale, tokens,
         };
         drivers.SetAction((result, cancellationToken) => DriversMode.RunAsync(new DriversSettings(
             result.GetValue(app)!, result.GetValue(kafka), result.GetValue(count), result.GetValue(regions) ?? [],
-            result.GetValue(speed), result.GetValue(tick), result.GetValue(pause), result.GetValue(prefix)!, result.GetValue(timeScale)), cancellationToken));
+            result.GetValue(speed), result.GetValue(tick), result.GetValue(pause), result.GetValue(prefix)!, result.GetValue(timeScale), result.GetValue(tokens)!), cancellationToken));
 
         var rate = new Option<double>("--rate") { Description = "Orders per simulated minute (above 0, at most 60000).", DefaultValueFactory = _ => 30 };
         var orderCount = new Option<int?>("--count") { Description = "Stop after this many orders (and wait for their outcomes); unlimited when absent." };

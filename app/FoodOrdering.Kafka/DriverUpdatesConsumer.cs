@@ -4,13 +4,19 @@ using Durable;
 using Durable.Client;
 using FoodOrdering.Domain.Drivers;
 using FoodOrdering.Domain.Geo;
+using FoodOrdering.Domain.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FoodOrdering.Kafka;
 
-/// <summary>Topic "driver-updates": key = driver id, value {"lat":..,"long":..} ("lon" and "lng" too); each becomes an event of the driver's twin.</summary>
-public sealed class DriverUpdatesConsumer(DurableClient client, KafkaCluster cluster, KafkaProducer producer, IOptions<KafkaOptions> options, ILogger<DriverUpdatesConsumer> logger)
+/// <summary>
+/// Topic "driver-updates": key = driver id, value {"lat":..,"long":..} ("lon" and "lng" too), header "driver-token" = the
+/// shift token the driver's phone got when the shift started; each becomes an event of the driver's twin. The token is
+/// checked statelessly (it must have been issued to this driver), so one driver cannot move another.
+/// </summary>
+public sealed class DriverUpdatesConsumer(
+    DurableClient client, KafkaCluster cluster, KafkaProducer producer, ActorTokens tokens, IOptions<KafkaOptions> options, ILogger<DriverUpdatesConsumer> logger)
     : KafkaConsumerService(cluster, producer, options, logger)
 {
     protected override string Topic => Options.DriverUpdatesTopic;
@@ -25,6 +31,10 @@ public sealed class DriverUpdatesConsumer(DurableClient client, KafkaCluster clu
         {
             return RecordOutcome.Rejected($"The record key must be a driver id ({DriverIds.Rule}).");
         }
+        if (Options.RequireDriverTokens && tokens.DriverShift(driverId, HeaderText(record.Message.Headers, ActorTokens.KafkaHeader)) is null)
+        {
+            return RecordOutcome.Rejected($"The \"{ActorTokens.KafkaHeader}\" header must hold the shift token issued to driver {driverId} (POST /api/drivers/{{id}}/shift returns it).");
+        }
         if (!TryParseLocation(record.Message.Value, out var location, out var problem))
         {
             return RecordOutcome.Rejected(problem);
@@ -35,6 +45,9 @@ public sealed class DriverUpdatesConsumer(DurableClient client, KafkaCluster clu
             DurableJson.Serialize(new DriverTwinState { DriverId = driverId }), DriverSignals.Event, new LocationUpdated(location, at), cancellationToken);
         return RecordOutcome.Accepted;
     }
+
+    private static string? HeaderText(Headers? headers, string name) =>
+        headers is not null && headers.TryGetLastBytes(name, out var bytes) && bytes.Length <= 512 ? System.Text.Encoding.UTF8.GetString(bytes) : null;
 
     public static bool TryParseLocation(string json, out GeoPoint location, out string problem)
     {

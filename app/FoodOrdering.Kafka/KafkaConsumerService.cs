@@ -125,7 +125,13 @@ public abstract partial class KafkaConsumerService(KafkaCluster cluster, KafkaPr
             RecordOutcome outcome;
             try
             {
-                outcome = record.Message.Value is null ? RecordOutcome.Rejected("The record has no value.") : await HandleAsync(record, stoppingToken);
+                outcome = record.Message.Value switch
+                {
+                    null => RecordOutcome.Rejected("The record has no value."),
+                    { Length: var length } when length > Options.MaxRecordChars =>
+                        RecordOutcome.Rejected($"The record's value has {length} characters; at most {Options.MaxRecordChars} are accepted."),
+                    _ => await HandleAsync(record, stoppingToken),
+                };
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
@@ -155,6 +161,7 @@ public abstract partial class KafkaConsumerService(KafkaCluster cluster, KafkaPr
         };
         await producer.ProduceAsync(Options.DeadLetter(record.Topic), record.Message.Key ?? "", record.Message.Value ?? "", headers, stoppingToken);
         Interlocked.Increment(ref _deadLettered);
+        KafkaMetrics.DeadLettered(record.Topic);
         LogDeadLettered(record.Topic, record.Partition.Value, record.Offset.Value, reason);
     }
 

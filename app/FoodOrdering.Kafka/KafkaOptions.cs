@@ -42,5 +42,12 @@ public sealed class KafkaOptions
     /// <summary>Start the consumers in this process.</summary>
     public bool ConsumersEnabled { get; set; } = true;
 
+    /// <summary>Positions on "driver-updates" must carry the driver's shift token in the "driver-token" header (false: accept the demo's plain producers).</summary>
+    public bool RequireDriverTokens { get; set; } = true;
+
+    /// <summary>Records with a longer value go to the dead-letter topic unread.</summary>
+    [Range(256, 10_000_000)]
+    public int MaxRecordChars { get; set; } = 64 * 1024;
+
     public string DeadLetter(string topic) => topic + DeadLetterSuffix;
 }

@@ -132,19 +132,60 @@ function safeJson(text: string): unknown {
   }
 }
 
-export const post = <T>(path: string, body?: unknown) =>
-  request<T>(path, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+export const post = <T>(path: string, body?: unknown, token?: string) =>
+  request<T>(path, {
+    method: 'POST', body: body === undefined ? undefined : JSON.stringify(body),
+    headers: token ? { authorization: `Bearer ${token}` } : undefined,
+  });
+
+// Credentials (see the README's Security section). A customer's cancel token comes with the placed order and stays in this
+// browser; the operator token (run inspector actions, the kitchen display's button) comes from GET /api/auth/local, which the
+// host answers only for a browser on its own machine, or else is pasted once per browser session.
+const OPERATOR_KEY = 'foodordering.operator-token';
+const orderKey = (id: string) => `foodordering.order-token.${id}`;
+
+async function operatorToken(): Promise<string | undefined> {
+  const known = sessionStorage.getItem(OPERATOR_KEY);
+  if (known) return known;
+  let token: string | undefined;
+  try {
+    token = (await request<{ operatorToken: string }>('/api/auth/local')).operatorToken;
+  } catch {
+    token = window.prompt('This action needs the operator token (printed by the host at its first start, kept in data/secrets.json). Paste it:')?.trim() || undefined;
+  }
+  if (token) sessionStorage.setItem(OPERATOR_KEY, token);
+  return token;
+}
+
+/** A POST with the operator's credential; a refused token is forgotten so that the next try fetches or asks for it again. */
+async function asOperator<T>(path: string, body?: unknown, token?: string): Promise<T> {
+  const credential = token ?? await operatorToken();
+  try {
+    return await post<T>(path, body, credential);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401 && credential === sessionStorage.getItem(OPERATOR_KEY)) sessionStorage.removeItem(OPERATOR_KEY);
+    throw e;
+  }
+}
+
+async function placeOrder(order: PlaceOrder) {
+  const accepted = await post<{ id: string; statusUrl: string; eventsUrl: string; cancelToken: string }>('/api/orders', order);
+  localStorage.setItem(orderKey(accepted.id), accepted.cancelToken);
+  return accepted;
+}
 
 export const api = {
   restaurants: () => request<Restaurant[]>('/api/restaurants'),
   regions: () => request<Region[]>('/api/regions'),
   orders: (pageSize = 500) => request<OrderView[]>(`/api/orders?pageSize=${pageSize}`),
   order: (id: string) => request<OrderView>(`/api/orders/${encodeURIComponent(id)}`),
-  placeOrder: (order: PlaceOrder) => post<{ id: string; statusUrl: string; eventsUrl: string }>('/api/orders', order),
-  cancelOrder: (id: string) => post<{ id: string; message: string }>(`/api/orders/${encodeURIComponent(id)}/cancel`),
+  placeOrder,
+  /** With the order's own cancel token when this browser placed it, else as the operator. */
+  cancelOrder: (id: string) => asOperator<{ id: string; message: string }>(`/api/orders/${encodeURIComponent(id)}/cancel`, undefined,
+    localStorage.getItem(orderKey(id)) ?? undefined),
   queue: (restaurantId: string) => request<KitchenOrder[]>(`/api/restaurants/${encodeURIComponent(restaurantId)}/queue`),
   markPrepared: (restaurantId: string, orderId: string) =>
-    post<void>(`/api/restaurants/${encodeURIComponent(restaurantId)}/orders/${encodeURIComponent(orderId)}/mark-prepared`),
+    asOperator<void>(`/api/restaurants/${encodeURIComponent(restaurantId)}/orders/${encodeURIComponent(orderId)}/mark-prepared`),
   drivers: (regionId?: string) => request<DriverView[]>(`/api/drivers${regionId ? `?regionId=${encodeURIComponent(regionId)}` : ''}`),
   workflows: (query: Record<string, string | undefined>) => {
     const params = new URLSearchParams();
@@ -153,9 +194,9 @@ export const api = {
   },
   workflow: (id: string) => request<WorkflowDetails>(`/api/workflows/${encodeURIComponent(id)}`),
   history: (id: string) => request<HistoryEvent[]>(`/api/workflows/${encodeURIComponent(id)}/history`),
-  signal: (id: string, name: string, argument: unknown) => post<unknown>(`/api/workflows/${encodeURIComponent(id)}/signals/${encodeURIComponent(name)}`, argument),
-  cancelRun: (id: string) => post<unknown>(`/api/workflows/${encodeURIComponent(id)}/cancel`),
-  terminateRun: (id: string, reason: string) => post<unknown>(`/api/workflows/${encodeURIComponent(id)}/terminate`, { reason }),
+  signal: (id: string, name: string, argument: unknown) => asOperator<unknown>(`/api/workflows/${encodeURIComponent(id)}/signals/${encodeURIComponent(name)}`, argument),
+  cancelRun: (id: string) => asOperator<unknown>(`/api/workflows/${encodeURIComponent(id)}/cancel`),
+  terminateRun: (id: string, reason: string) => asOperator<unknown>(`/api/workflows/${encodeURIComponent(id)}/terminate`, { reason }),
 };
 
 export const ORDER_FLOW: OrderState[] = [

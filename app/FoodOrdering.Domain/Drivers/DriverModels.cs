@@ -26,6 +26,8 @@ public sealed record DriverTwinState
     public long EventsHandled { get; init; }
     /// <summary>The last request refused because of the driver's state, with the reason.</summary>
     public string? LastRejection { get; init; }
+    /// <summary>The current shift's id (public); the phone's token is bound to it, so a new shift voids older tokens.</summary>
+    public string? ShiftId { get; init; }
 }
 
 public static class DriverDefaults
@@ -45,7 +47,7 @@ public static class DriverDefaults
 [JsonDerivedType(typeof(Delivered), "delivered")]
 public abstract record DriverEvent;
 
-public sealed record ShiftStarted(string RegionId, GeoPoint? Location, double? SpeedMetersPerSecond = null) : DriverEvent;
+public sealed record ShiftStarted(string RegionId, GeoPoint? Location, double? SpeedMetersPerSecond = null, string? ShiftId = null) : DriverEvent;
 
 public sealed record ShiftEnded : DriverEvent;
 

@@ -36,7 +36,7 @@ public sealed class DriverTwinWorkflow : Workflow<DriverTwinState, DriverTwinSta
                 var location = start.Location ?? state.Location ?? region.Center;
                 state = state with
                 {
-                    State = DriverState.WaitingForWork, RegionId = region.Id, Location = location, LastRejection = null,
+                    State = DriverState.WaitingForWork, RegionId = region.Id, Location = location, LastRejection = null, ShiftId = start.ShiftId,
                     SpeedMetersPerSecond = start.SpeedMetersPerSecond ?? state.SpeedMetersPerSecond,
                 };
                 await context.SignalWorkflowAsync<MatcherEvent>(region.MatcherWorkflowId, MatcherSignals.Event,

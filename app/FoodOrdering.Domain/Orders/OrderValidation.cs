@@ -10,6 +10,7 @@ public static partial class OrderValidation
     public const int MaxProducts = 50;
     public const int MaxQuantity = 99;
     public const decimal MaxTotal = 10_000m;
+    public const int MaxDescriptionLength = 200;
     public static readonly TimeSpan MaxDeliveryDelay = TimeSpan.FromDays(7);
 
     public static IReadOnlyDictionary<string, string[]> Validate(OrderRequest? order)
@@ -27,7 +28,7 @@ public static partial class OrderValidation
         var restaurant = order.RestaurantId is null ? null : Catalog.Find(order.RestaurantId);
         if (restaurant is null)
         {
-            errors["restaurantId"] = [$"Unknown restaurant '{order.RestaurantId}'. Known: {string.Join(", ", Catalog.All.Select(r => r.Id))}."];
+            errors["restaurantId"] = [$"Unknown restaurant '{Echo(order.RestaurantId)}'. Known: {string.Join(", ", Catalog.All.Select(r => r.Id))}."];
         }
         if (order.Products is null || order.Products.Count == 0 || order.Products.Count > MaxProducts)
         {
@@ -46,15 +47,15 @@ public static partial class OrderValidation
                 }
                 if (restaurant is not null && restaurant.FindProduct(product.ProductId ?? "") is null)
                 {
-                    problems.Add($"Product {i}: '{product.ProductId}' is not on the menu of {restaurant.Name}.");
+                    problems.Add($"Product {i}: '{Echo(product.ProductId)}' is not on the menu of {restaurant.Name}.");
                 }
                 if (product.Quantity is < 1 or > MaxQuantity)
                 {
                     problems.Add($"Product {i}: the quantity must be between 1 and {MaxQuantity}.");
                 }
-                if (product.Description is { Length: > 200 })
+                if (product.Description is { Length: > MaxDescriptionLength })
                 {
-                    problems.Add($"Product {i}: the description is longer than 200 characters.");
+                    problems.Add($"Product {i}: the description is longer than {MaxDescriptionLength} characters.");
                 }
             }
             if (problems.Count > 0)
@@ -76,6 +77,9 @@ public static partial class OrderValidation
         }
         return errors;
     }
+
+    /// <summary>A value quoted back in an error, cut short: a hostile megabyte of id must not come back in every reply and DLQ header.</summary>
+    public static string? Echo(string? value) => value is { Length: > 40 } ? value[..40] + "…" : value;
 
     [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
     private static partial Regex IdPattern();

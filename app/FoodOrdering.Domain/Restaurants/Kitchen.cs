@@ -48,7 +48,6 @@ public sealed class Kitchen : IDisposable
     private readonly DomainDatabase _db;
     private readonly TimeProvider _time;
     private readonly string _orders;
-    private readonly string _tokens;
 
     public Kitchen(string path, TimeProvider time)
         : this(DomainDatabase.Sqlite(path), time)
@@ -61,30 +60,11 @@ public sealed class Kitchen : IDisposable
         _db = database;
         _time = time;
         _orders = database.IsPostgres ? "pos_kitchen_orders" : "kitchen_orders";
-        _tokens = database.IsPostgres ? "pos_kitchen_tokens" : "kitchen_tokens";
         var schema = $"""
-            CREATE TABLE IF NOT EXISTS {_tokens} (restaurant_id TEXT PRIMARY KEY, token TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS {_orders} ({Columns});
             CREATE INDEX IF NOT EXISTS {(database.IsPostgres ? "ix_pos_kitchen_state" : "ix_kitchen_state")} ON {_orders} (state, restaurant_id, accepted_at);
             """;
         database.Migrate("kitchen", schema);
-    }
-
-    /// <summary>
-    /// The bearer token each restaurant's point of sale presents on its callbacks, made with <paramref name="newToken"/>
-    /// the first time and kept in the kitchens' store: every host that shares the store (and a host after a restart)
-    /// sends and expects the same one.
-    /// </summary>
-    public IReadOnlyDictionary<string, string> CallbackTokens(Func<string> newToken)
-    {
-        using var connection = _db.Open();
-        foreach (var restaurant in Catalog.All)
-        {
-            _db.Execute(connection, $"INSERT INTO {_tokens} (restaurant_id, token) VALUES (@r, @t) ON CONFLICT (restaurant_id) DO NOTHING",
-                ("@r", restaurant.Id), ("@t", newToken()));
-        }
-        return _db.Query(connection, $"SELECT restaurant_id, token FROM {_tokens}", null, r => (Id: r.GetString(0), Token: r.GetString(1)))
-            .ToDictionary(t => t.Id, t => t.Token, StringComparer.Ordinal);
     }
 
     /// <summary>Accepts an order into the restaurant's queue; accepting the same order again changes nothing.</summary>

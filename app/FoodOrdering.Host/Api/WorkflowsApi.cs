@@ -3,6 +3,7 @@ using Durable;
 using Durable.Client;
 using Durable.Hosting;
 using Durable.Storage;
+using FoodOrdering.Host.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -30,15 +31,16 @@ public static class WorkflowsApi
         var workflows = app.MapGroup("/api/workflows").WithTags("Workflows");
         workflows.MapGet("/", ListAsync).WithName("ListWorkflows").WithSummary("Lists workflow runs, newest first.");
         // Registered before "/{id}" only for readability: a literal segment wins over a parameter anyway.
-        workflows.MapGet("/changes", WatchChangesAsync).WithName("WatchWorkflowChanges")
+        workflows.MapGet("/changes", WatchChangesAsync).LimitStreamsPerClient().WithName("WatchWorkflowChanges")
             .WithSummary("Server-Sent Events: one JSON change per start, status change, stuck report and close.");
         workflows.MapGet("/{id}", DescribeAsync).WithName("DescribeWorkflow").WithSummary("Status, custom status, pending work and errors of a run.");
         workflows.MapGet("/{id}/history", GetHistoryAsync).WithName("GetWorkflowHistory").WithSummary("The recorded history of a run.");
-        workflows.MapPost("/{id}/signals/{name}", SignalAsync).WithName("SignalWorkflow")
+        // Writes are the operator's: they can end or steer any order, delivery or driver.
+        workflows.MapPost("/{id}/signals/{name}", SignalAsync).RequireOperator().WithName("SignalWorkflow")
             .WithSummary("Sends a signal; the JSON body (optional) is the signal's argument.");
-        workflows.MapPost("/{id}/cancel", CancelAsync).WithName("CancelWorkflow")
+        workflows.MapPost("/{id}/cancel", CancelAsync).RequireOperator().WithName("CancelWorkflow")
             .WithSummary("Requests cancellation: the workflow's cancellation token fires and its code decides how to end.");
-        workflows.MapPost("/{id}/terminate", TerminateAsync).WithName("TerminateWorkflow")
+        workflows.MapPost("/{id}/terminate", TerminateAsync).RequireOperator().WithName("TerminateWorkflow")
             .WithSummary("Ends the run at once without running any more of its code.");
         return app;
     }

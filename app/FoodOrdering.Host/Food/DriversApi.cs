@@ -4,6 +4,8 @@ using Durable.Storage;
 using FoodOrdering.Domain.Delivery;
 using FoodOrdering.Domain.Drivers;
 using FoodOrdering.Domain.Geo;
+using FoodOrdering.Domain.Security;
+using FoodOrdering.Host.Security;
 using FoodOrdering.Kafka;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -18,6 +20,10 @@ public sealed record PositionReport(double? Lat, double? Lon);
 
 public sealed record DriverView(string DriverId, DriverTwinState State, string RunId);
 
+/// <param name="Token">The phone's credential for this shift: pickup, delivered, location and ending the shift need it as a bearer
+/// token, and positions on Kafka carry it in the "driver-token" header. A new shift voids it.</param>
+public sealed record ShiftView(string DriverId, DriverTwinState State, string RunId, string Token);
+
 public sealed record RegionView(string Id, string Name, GeoPoint Center, double RadiusMeters, int WaitingDrivers, int PendingDeliveries);
 
 /// <summary>The driver's phone app: shifts, the current assignment, pickup and delivery; positions go through Kafka.</summary>
@@ -31,12 +37,12 @@ public static class DriversApi
         var group = app.MapGroup("/api/drivers").WithTags("Drivers");
         group.MapGet("/", ListAsync).WithSummary("Every driver's twin (state, position, job), optionally of one region.");
         group.MapGet("/{id}", GetAsync).WithSummary("One driver's twin.");
-        group.MapPost("/{id}/shift", StartShiftAsync).WithSummary("Start a shift: the driver waits for work in a region.");
-        group.MapDelete("/{id}/shift", EndShiftAsync).WithSummary("End the shift.");
+        group.MapPost("/{id}/shift", StartShiftAsync).WithSummary("Start a shift: the driver waits for work in a region; returns the shift's token.");
+        group.MapDelete("/{id}/shift", EndShiftAsync).WithSummary("End the shift (the shift's token or the operator's).");
         group.MapGet("/{id}/assignment", AssignmentAsync).WithSummary("The driver's current job (204 when none): the phone polls this.");
         group.MapPost("/{id}/pickup", PickupAsync).WithSummary("The driver picked the food up at the restaurant.");
         group.MapPost("/{id}/delivered", DeliveredAsync).WithSummary("The driver handed the food to the customer.");
-        group.MapPost("/{id}/location", LocationAsync).WithSummary("A position, for phones without Kafka: published to \"driver-updates\".");
+        group.MapPost("/{id}/location", LocationAsync).WithSummary("A position, for phones without Kafka (the shift's token): published to \"driver-updates\".");
         return group;
     }
 
@@ -75,8 +81,8 @@ public static class DriversApi
     private static async Task<Results<Ok<DriverView>, ProblemHttpResult>> GetAsync(string id, DurableClient client, CancellationToken cancellationToken) =>
         await FindAsync(client, id, cancellationToken) is { } driver ? TypedResults.Ok(driver) : NotFound(id);
 
-    private static async Task<Results<Accepted<DriverView>, ProblemHttpResult, ValidationProblem>> StartShiftAsync(
-        string id, StartShift body, DurableClient client, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<ShiftView>, ProblemHttpResult, ValidationProblem>> StartShiftAsync(
+        string id, StartShift body, DurableClient client, ActorTokens tokens, CancellationToken cancellationToken)
     {
         if (!DriverIds.IsValid(id))
         {
@@ -105,16 +111,25 @@ public static class DriversApi
         {
             return WrongState(id, busy.State.State, "start a shift", "IDLE");
         }
+        var shiftId = ActorTokens.NewShiftId();
         await client.SignalWithStartAsync<DriverEvent>(TwinType, DriverSignals.WorkflowId(id), DurableJson.Serialize(new DriverTwinState { DriverId = id }),
-            DriverSignals.Event, new ShiftStarted(region!.Id, location, body.SpeedMetersPerSecond), cancellationToken);
-        return TypedResults.Accepted($"/api/drivers/{id}", (await FindAsync(client, id, cancellationToken))!);
+            DriverSignals.Event, new ShiftStarted(region!.Id, location, body.SpeedMetersPerSecond, shiftId), cancellationToken);
+        // A twin started just now may not have run yet: it then shows as the fresh twin it will be.
+        var driver = await FindAsync(client, id, cancellationToken);
+        return TypedResults.Accepted($"/api/drivers/{id}",
+            new ShiftView(id, driver?.State ?? new DriverTwinState { DriverId = id }, driver?.RunId ?? "", tokens.ForDriver(id, shiftId)));
     }
 
-    private static async Task<Results<Accepted, ProblemHttpResult>> EndShiftAsync(string id, DurableClient client, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted, ProblemHttpResult>> EndShiftAsync(string id, DurableClient client, Authority authority, CancellationToken cancellationToken)
     {
-        if (await FindAsync(client, id, cancellationToken) is null)
+        var driver = await FindAsync(client, id, cancellationToken);
+        if (driver is null)
         {
             return NotFound(id);
+        }
+        if (!authority.MayActFor(driver))
+        {
+            return authority.Refuse();
         }
         await client.SignalAsync<DriverEvent>(DriverSignals.WorkflowId(id), DriverSignals.Event, new ShiftEnded(), cancellationToken);
         return TypedResults.Accepted($"/api/drivers/{id}");
@@ -130,25 +145,31 @@ public static class DriversApi
         return driver.State.Job is { } job ? TypedResults.Ok(job) : TypedResults.NoContent();
     }
 
-    private static Task<Results<Accepted, ProblemHttpResult, ValidationProblem>> PickupAsync(string id, JobReport body, DurableClient client, CancellationToken cancellationToken) =>
-        ReportJobAsync(id, body, client, "report a pickup", job => !job.PickedUp ? null : "the food was already picked up",
+    private static Task<Results<Accepted, ProblemHttpResult, ValidationProblem>> PickupAsync(
+        string id, JobReport body, DurableClient client, Authority authority, CancellationToken cancellationToken) =>
+        ReportJobAsync(id, body, client, authority, "report a pickup", job => !job.PickedUp ? null : "the food was already picked up",
             deliveryId => new PickedUp(deliveryId), cancellationToken);
 
-    private static Task<Results<Accepted, ProblemHttpResult, ValidationProblem>> DeliveredAsync(string id, JobReport body, DurableClient client, CancellationToken cancellationToken) =>
-        ReportJobAsync(id, body, client, "report a delivery", job => job.PickedUp ? null : "the food has not been picked up yet",
+    private static Task<Results<Accepted, ProblemHttpResult, ValidationProblem>> DeliveredAsync(
+        string id, JobReport body, DurableClient client, Authority authority, CancellationToken cancellationToken) =>
+        ReportJobAsync(id, body, client, authority, "report a delivery", job => job.PickedUp ? null : "the food has not been picked up yet",
             deliveryId => new Delivered(deliveryId), cancellationToken);
 
-    private static async Task<Results<Accepted, ProblemHttpResult, ValidationProblem>> ReportJobAsync(string id, JobReport body, DurableClient client, string action,
+    private static async Task<Results<Accepted, ProblemHttpResult, ValidationProblem>> ReportJobAsync(string id, JobReport body, DurableClient client, Authority authority, string action,
         Func<DeliveryJob, string?> refusal, Func<string, DriverEvent> report, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(body.DeliveryId))
+        if (string.IsNullOrWhiteSpace(body.DeliveryId) || body.DeliveryId.Length > 200)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["deliveryId"] = ["The delivery id of the current job is required."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["deliveryId"] = ["The delivery id of the current job is required (at most 200 characters)."] });
         }
         var driver = await FindAsync(client, id, cancellationToken);
         if (driver is null)
         {
             return NotFound(id);
+        }
+        if (!authority.MayActFor(driver))
+        {
+            return authority.Refuse();
         }
         if (driver.State.State != DriverState.Delivering || driver.State.Job is not { } job)
         {
@@ -156,7 +177,7 @@ public static class DriversApi
         }
         if (job.DeliveryId != body.DeliveryId)
         {
-            return TypedResults.Problem($"Driver {id} is on job {job.DeliveryId}, not {body.DeliveryId}.", title: "Not this driver's job", statusCode: StatusCodes.Status409Conflict);
+            return TypedResults.Problem($"Driver {id} is on job {job.DeliveryId}, not {Domain.Orders.OrderValidation.Echo(body.DeliveryId)}.", title: "Not this driver's job", statusCode: StatusCodes.Status409Conflict);
         }
         if (refusal(job) is { } reason)
         {
@@ -166,13 +187,27 @@ public static class DriversApi
         return TypedResults.Accepted($"/api/drivers/{id}");
     }
 
-    private static async Task<Results<Accepted, ValidationProblem>> LocationAsync(string id, PositionReport body, KafkaProducer producer, IOptions<KafkaOptions> kafka, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted, ValidationProblem, ProblemHttpResult>> LocationAsync(
+        string id, PositionReport body, KafkaProducer producer, IOptions<KafkaOptions> kafka, DurableClient client, Authority authority, ActorTokens tokens,
+        CancellationToken cancellationToken)
     {
         if (!DriverIds.IsValid(id) || body.Lat is null || body.Lon is null || !new GeoPoint(body.Lat.Value, body.Lon.Value).IsValid)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["location"] = [$"A valid driver id ({DriverIds.Rule}) and lat/lon are required."] });
         }
-        await producer.ProduceAsync(kafka.Value.DriverUpdatesTopic, id, DurableJson.Serialize(new { lat = body.Lat, @long = body.Lon }), cancellationToken: cancellationToken);
+        var driver = await FindAsync(client, id, cancellationToken);
+        if (driver is null)
+        {
+            return NotFound(id);
+        }
+        if (!authority.MayActFor(driver))
+        {
+            return authority.Refuse();
+        }
+        // The consumer checks the token again, as for any phone publishing to Kafka itself; the operator's report gets one minted.
+        var token = authority.DriverToken(driver) ?? tokens.ForDriver(id, driver.State.ShiftId ?? ActorTokens.NewShiftId());
+        var headers = new Confluent.Kafka.Headers { { ActorTokens.KafkaHeader, System.Text.Encoding.UTF8.GetBytes(token) } };
+        await producer.ProduceAsync(kafka.Value.DriverUpdatesTopic, id, DurableJson.Serialize(new { lat = body.Lat, @long = body.Lon }), headers, cancellationToken);
         return TypedResults.Accepted($"/api/drivers/{id}");
     }
 

@@ -4,6 +4,8 @@ using Durable.Client;
 using Durable.Storage;
 using FoodOrdering.Domain.Orders;
 using FoodOrdering.Host.Api;
+using FoodOrdering.Domain.Security;
+using FoodOrdering.Host.Security;
 using FoodOrdering.Kafka;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -24,7 +26,8 @@ public sealed record PlaceOrder
     public Domain.Geo.GeoPoint? DeliveryLocation { get; init; }
 }
 
-public sealed record OrderAccepted(string Id, string StatusUrl, string EventsUrl);
+/// <param name="CancelToken">The customer's credential for cancelling this order (POST …/cancel with "Authorization: Bearer {CancelToken}").</param>
+public sealed record OrderAccepted(string Id, string StatusUrl, string EventsUrl, string CancelToken);
 
 public sealed record CancelAccepted(string Id, string Message);
 
@@ -40,15 +43,15 @@ public static class OrdersApi
         var group = app.MapGroup("/api/orders").WithTags("Orders");
         group.MapPost("/", PlaceAsync).WithSummary("Place an order: validated, then published to the \"orders\" topic; its workflow starts from there.");
         group.MapGet("/", ListAsync).WithSummary("Recent orders with their status.");
-        group.MapGet("/events", AllEvents).WithSummary("Server-sent events: every order's status changes.");
+        group.MapGet("/events", AllEvents).LimitStreamsPerClient().WithSummary("Server-sent events: every order's status changes.");
         group.MapGet("/{id}", GetAsync).WithSummary("An order's status.");
-        group.MapGet("/{id}/events", Events).WithSummary("Server-sent events: this order's status, then each change until it ends.");
-        group.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel an order before its preparation starts (refunded).");
+        group.MapGet("/{id}/events", Events).LimitStreamsPerClient().WithSummary("Server-sent events: this order's status, then each change until it ends.");
+        group.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel an order before its preparation starts (refunded); needs the order's cancel token or the operator token.");
         return group;
     }
 
     private static async Task<Results<Accepted<OrderAccepted>, ValidationProblem, ProblemHttpResult>> PlaceAsync(
-        PlaceOrder body, KafkaProducer producer, IOptions<KafkaOptions> kafka, CancellationToken cancellationToken)
+        PlaceOrder body, KafkaProducer producer, IOptions<KafkaOptions> kafka, ActorTokens tokens, CancellationToken cancellationToken)
     {
         var order = new OrderRequest
         {
@@ -62,6 +65,7 @@ public static class OrdersApi
         var errors = OrderValidation.Validate(order);
         if (errors.Count > 0)
         {
+            SecurityMetrics.Reject(SecurityMetrics.InvalidInput);
             return TypedResults.ValidationProblem(errors);
         }
         try
@@ -73,7 +77,7 @@ public static class OrdersApi
             return TypedResults.Problem($"The order could not be handed to Kafka: {ex.Error.Reason}. Nothing was charged; try again.", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
         var url = $"/api/orders/{order.Id}";
-        return TypedResults.Accepted(url, new OrderAccepted(order.Id, url, url + "/events"));
+        return TypedResults.Accepted(url, new OrderAccepted(order.Id, url, url + "/events", tokens.ForOrder(order.Id)));
     }
 
     private static async Task<Ok<IReadOnlyList<OrderView>>> ListAsync(DurableClient client, int? pageSize, CancellationToken cancellationToken)
@@ -90,8 +94,13 @@ public static class OrdersApi
         return view is null ? NotKnown(id) : TypedResults.Ok(view);
     }
 
-    private static async Task<Results<Accepted<CancelAccepted>, ProblemHttpResult>> CancelAsync(string id, DurableClient client, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<CancelAccepted>, ProblemHttpResult>> CancelAsync(
+        string id, DurableClient client, ActorTokens tokens, HostSecrets secrets, HttpRequest request, CancellationToken cancellationToken)
     {
+        if (!tokens.IsOrderToken(id, request.BearerToken()) && !request.IsOperator(secrets))
+        {
+            return Credentials.Unauthorized(request.HttpContext, "the order's cancel token (returned when it was placed) or the operator token");
+        }
         var view = await FindAsync(client, id, cancellationToken);
         if (view?.Status is null)
         {

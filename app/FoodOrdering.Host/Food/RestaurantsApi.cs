@@ -3,6 +3,7 @@ using Durable.Client;
 using FoodOrdering.Domain.Orders;
 using FoodOrdering.Domain.Payments;
 using FoodOrdering.Domain.Restaurants;
+using FoodOrdering.Host.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FoodOrdering.Host.Food;
@@ -19,7 +20,7 @@ public static class RestaurantsApi
             .WithSummary("Restaurants with their menus.");
         group.MapGet("/{id}/queue", Queue).WithSummary("The kitchen's queue: waiting, cooking, ready and recently finished orders.");
         group.MapPost("/{id}/orders/{orderId}/prepared", PreparedAsync).WithSummary("The restaurant's callback (bearer token of the restaurant): the order is prepared.");
-        group.MapPost("/{id}/orders/{orderId}/mark-prepared", MarkPrepared).WithSummary("The kitchen display's button: finish the order now.");
+        group.MapPost("/{id}/orders/{orderId}/mark-prepared", MarkPrepared).WithSummary("The kitchen display's button (the restaurant's or the operator's token): finish the order now.");
         app.MapGet("/api/payments/{orderId}", (string orderId, PaymentLedger ledger) => TypedResults.Ok(ledger.ForOrder(orderId)))
             .WithTags("Payments").WithSummary("The payment provider's ledger entries (charges, refunds) of an order.");
         app.MapGet("/api/payments", (PaymentLedger ledger) => TypedResults.Ok(ledger.Totals()))
@@ -37,9 +38,9 @@ public static class RestaurantsApi
         {
             return UnknownRestaurant(id);
         }
-        if (!tokens.IsValid(id, request.Headers.Authorization))
+        if (!tokens.IsValid(id, request))
         {
-            return TypedResults.Problem("The restaurant's bearer token is missing or wrong.", title: "Unauthorized", statusCode: StatusCodes.Status401Unauthorized);
+            return Credentials.Unauthorized(request.HttpContext, "the restaurant's token");
         }
         var order = await client.DescribeAsync(orderId, cancellationToken: cancellationToken);
         if (order?.CustomStatus is null || DurableJson.Deserialize<OrderStatus>(order.CustomStatus).RestaurantId != id)
@@ -54,8 +55,9 @@ public static class RestaurantsApi
         return TypedResults.NoContent();
     }
 
-    private static Results<Accepted, ProblemHttpResult> MarkPrepared(string id, string orderId, Kitchen kitchen) =>
+    private static Results<Accepted, ProblemHttpResult> MarkPrepared(string id, string orderId, Kitchen kitchen, RestaurantTokens tokens, HostSecrets secrets, HttpRequest request) =>
         Catalog.Find(id) is null ? UnknownRestaurant(id)
+        : !tokens.IsValid(id, request) && !request.IsOperator(secrets) ? Credentials.Unauthorized(request.HttpContext, "the restaurant's token or the operator token")
         : kitchen.MarkReady(orderId) ? TypedResults.Accepted($"/api/restaurants/{id}/queue")
         : TypedResults.Problem($"Order {orderId} is not waiting or cooking at {id}.", title: "Nothing to mark", statusCode: StatusCodes.Status409Conflict);
 

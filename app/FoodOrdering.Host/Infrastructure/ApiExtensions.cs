@@ -8,7 +8,19 @@ public static class ApiExtensions
     /// <summary>ProblemDetails for every error, JSON conventions, the OpenAPI document and health checks.</summary>
     public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddProblemDetails();
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            if (!development)
+            {
+                // Exception types, messages and stack traces help an attacker more than a client: outside Development a 500 says only that it happened.
+                context.ProblemDetails.Extensions.Remove("exception");
+                if (context.ProblemDetails.Status >= 500 && context.Exception is not null)
+                {
+                    context.ProblemDetails.Detail = null;
+                }
+            }
+        });
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Binding failures (malformed JSON, a query value of the wrong type) then reach the handler above with their
         // message, in every environment, instead of an empty 400 outside Development.

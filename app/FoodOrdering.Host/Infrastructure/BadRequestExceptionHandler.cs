@@ -11,6 +11,7 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
         {
             return false;
         }
+        Security.SecurityMetrics.Reject(badRequest.StatusCode == StatusCodes.Status413PayloadTooLarge ? Security.SecurityMetrics.BodyTooLarge : Security.SecurityMetrics.InvalidInput);
         httpContext.Response.StatusCode = badRequest.StatusCode;
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {

@@ -62,8 +62,20 @@ public sealed class BrowserHost : IAsyncLifetime
     public async Task<IPage> NewPageAsync(int width = 1280, int height = 900)
     {
         var context = await Browser.NewContextAsync(new() { BaseURL = BaseUrl.ToString(), ViewportSize = new() { Width = width, Height = height } });
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        // Chromium reports what the Content-Security-Policy blocked on the console.
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
+            {
+                CspViolations.Enqueue(message.Text);
+            }
+        };
+        return page;
     }
+
+    /// <summary>Everything the host's Content-Security-Policy blocked in any page so far: the UI must need nothing it forbids.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> CspViolations { get; } = new();
 
     public static Task ScreenshotAsync(IPage page, string name, bool fullPage = true) =>
         page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = fullPage });

@@ -117,6 +117,7 @@ public sealed partial class WebUiTests(BrowserHost host) : IClassFixture<Browser
         await BrowserHost.ScreenshotAsync(phone, "11-shop-phone");
 
         Assert.Empty(errors);
+        Assert.Empty(host.CspViolations);
     }
 
     [Fact]
@@ -136,6 +137,7 @@ public sealed partial class WebUiTests(BrowserHost host) : IClassFixture<Browser
         await Expect(alert).ToContainTextAsync("The payment was refunded.");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Cancel the order" })).ToBeHiddenAsync();
         await BrowserHost.ScreenshotAsync(page, "12-tracking-cancelled");
+        Assert.Empty(host.CspViolations);
     }
 
     [GeneratedRegex(@"/orders/[^/]+$")]

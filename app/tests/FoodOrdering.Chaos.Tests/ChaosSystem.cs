@@ -57,6 +57,8 @@ public sealed class ChaosSystem : IAsyncDisposable
         }
         // Every host runs on one scaled clock from one epoch, so hosts (and a host after its restart) agree on the time.
         var epoch = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        // One operator for every host: the tests cancel orders and audit through whichever host answers.
+        var operatorToken = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
         var processes = Enumerable.Range(1, hosts).Select(n =>
         {
             var environment = new Dictionary<string, string>
@@ -69,6 +71,7 @@ public sealed class ChaosSystem : IAsyncDisposable
                 ["Durable__PollInterval"] = "00:00:00.250",
                 ["Logging__LogLevel__Default"] = "Warning",
                 ["DOTNET_ENVIRONMENT"] = "Production",
+                ["Security__OperatorToken"] = operatorToken,
             };
             foreach (var (key, value) in storeEnvironment(n, directory))
             {
@@ -95,6 +98,7 @@ public sealed class ChaosSystem : IAsyncDisposable
         [
             "drivers", "--app", host.BaseAddress.ToString(), "--kafka", Kafka.BootstrapServers, "-n", drivers.ToString(CultureInfo.InvariantCulture),
             "--prefix", DriverPrefix, "--speed", "100", "--tick", "00:00:06", "--pause", "00:00:01",
+            "--tokens", Path.Combine(Directory, $"driver-tokens-{_simulators.Count + 1}.json"),
         ]);
         _simulators.Add(simulator);
         return simulator;

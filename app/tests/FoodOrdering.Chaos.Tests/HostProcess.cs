@@ -19,13 +19,15 @@ public sealed class HostProcess : IDisposable
         _environment = environment;
         BaseAddress = new Uri($"http://127.0.0.1:{FreePort()}/");
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        // The tests act as the operator (cancelling orders, reading the runs and the ledger).
+        Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", environment["Security__OperatorToken"]);
     }
 
     public int Number { get; }
 
     public Uri BaseAddress { get; }
 
-    /// <summary>A client of this host's API (relative URLs).</summary>
+    /// <summary>A client of this host's API (relative URLs), as the operator.</summary>
     public HttpClient Http { get; }
 
     public int Starts { get; private set; }

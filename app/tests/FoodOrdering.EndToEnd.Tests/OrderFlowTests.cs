@@ -98,6 +98,8 @@ public sealed class OrderFlowTests(ITestOutputHelper output)
     /// </summary>
     private static async Task StartShiftsAtTheRestaurantsAsync(FoodOrderingSystem system)
     {
+        // The shifts' tokens go where the simulator's phones keep theirs: without them it could not act for these drivers.
+        var tokens = new Dictionary<string, string>();
         for (var n = 1; n <= Drivers; n++)
         {
             var region = Regions.All[(n - 1) % Regions.All.Count];
@@ -106,7 +108,9 @@ public sealed class OrderFlowTests(ITestOutputHelper output)
             using var response = await system.Http.PostAsJsonAsync($"api/drivers/driver-{n:00}/shift",
                 new { regionId = region.Id, lat = at.Lat, lon = at.Lon, speedMetersPerSecond = 100 }, FoodOrderingSystem.Json);
             Assert.True(response.IsSuccessStatusCode, $"shift of driver-{n:00}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            tokens[$"driver-{n:00}"] = (await response.Content.ReadFromJsonAsync<ShiftView>(FoodOrderingSystem.Json))!.Token;
         }
+        await File.WriteAllTextAsync(system.DriverTokensPath, JsonSerializer.Serialize(tokens));
         await system.PollAsync(ct => DriversAsync(system, ct), ds => ds.Count(d => d.State.State == DriverState.WaitingForWork) == Drivers,
             "every driver to wait for work");
     }

@@ -97,10 +97,13 @@ public sealed class FoodOrderingSystem : IAsyncDisposable
         await WaitForHostAsync();
     }
 
+    /// <summary>The simulator's file of the drivers' shift tokens.</summary>
+    public string DriverTokensPath => Path.Combine(_directory, "driver-tokens.json");
+
     /// <summary>Starts <c>FoodOrdering.DriverSimulator {mode}</c> (<c>drivers</c> or <c>customers</c>) against this host.</summary>
     public ChildProcess StartSimulator(string mode, params string[] arguments)
     {
-        var simulator = ChildProcess.Start("FoodOrdering.DriverSimulator", [mode, "--app", BaseAddress.ToString(), .. arguments]);
+        var simulator = ChildProcess.Start("FoodOrdering.DriverSimulator", [mode, "--app", BaseAddress.ToString(), .. mode == "drivers" ? ["--tokens", DriverTokensPath] : Array.Empty<string>(), .. arguments]);
         _simulators.Add(simulator);
         return simulator;
     }

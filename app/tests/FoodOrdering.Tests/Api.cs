@@ -108,11 +108,13 @@ internal static class Api
 
     // ---- drivers ----
 
-    public static async Task StartShiftAsync(this HttpClient client, string driverId, string regionId, GeoPoint? at = null, double speed = 100)
+    /// <summary>Starts a shift; returns the shift's token.</summary>
+    public static async Task<string> StartShiftAsync(this HttpClient client, string driverId, string regionId, GeoPoint? at = null, double speed = 100)
     {
         using var response = await client.PostAsJsonAsync($"/api/drivers/{driverId}/shift",
             new { regionId, lat = at?.Lat, lon = at?.Lon, speedMetersPerSecond = speed }, Json);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"start shift of {driverId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<ShiftView>(Json))!.Token;
     }
 
     /// <summary>The driver's twin, or null when unknown (404).</summary>

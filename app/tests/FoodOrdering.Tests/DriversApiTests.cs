@@ -177,12 +177,16 @@ public sealed class DriversApiTests(HostFactory host) : IClassFixture<HostFactor
     }
 
     [Fact]
-    public async Task Location_Posted_ReachesTheTwinThroughKafka()
+    public async Task Location_PostedWithTheShiftToken_ReachesTheTwinThroughKafka()
     {
-        var id = await WaitingDriverAsync("amsterdam");
+        var id = Api.NewId("drv");
+        var token = await _client.StartShiftAsync(id, "amsterdam");
+        await _client.DriverUntilAsync(id, d => d.State.State == DriverState.WaitingForWork);
         var to = Regions.Amsterdam.Center.Offset(250, 180);
+        using var phone = host.CreateHttpClient(asOperator: false);
+        phone.DefaultRequestHeaders.Authorization = new("Bearer", token);
 
-        using var response = await _client.PostAsJsonAsync($"/api/drivers/{id}/location", new { lat = to.Lat, lon = to.Lon });
+        using var response = await phone.PostAsJsonAsync($"/api/drivers/{id}/location", new { lat = to.Lat, lon = to.Lon });
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var driver = await _client.DriverUntilAsync(id, d => d.State.Location == to);
@@ -191,16 +195,15 @@ public sealed class DriversApiTests(HostFactory host) : IClassFixture<HostFactor
     }
 
     [Fact]
-    public async Task Location_OfAnUnknownDriver_CreatesAnIdleTwin()
+    public async Task Location_OfAnUnknownDriver_Returns404()
     {
         var id = Api.NewId("drv-new");
         var at = Regions.SanJose.Center;
 
         using var response = await _client.PostAsJsonAsync($"/api/drivers/{id}/location", new { lat = at.Lat, lon = at.Lon });
 
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var driver = await _client.DriverUntilAsync(id, d => d.State.Location == at);
-        Assert.Equal(DriverState.Idle, driver.State.State);
+        var problem = await response.ReadProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal($"No driver '{id}' is known; start a shift first.", problem.Detail);
     }
 
     [Theory]

@@ -18,10 +18,21 @@ public sealed class HostFactory : WebApplicationFactory<Program>
     public const string RestaurantToken = "test-token-bites";
     public const string TokenRestaurant = "bites_n_bytes";
 
+    /// <summary>The operator's bearer token in every test host.</summary>
+    public const string OperatorToken = "test-operator-token";
+
+    private readonly Dictionary<string, string?> _settings;
+
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "foodordering-tests", Guid.NewGuid().ToString("N"));
 
-    public HostFactory()
+    public HostFactory() : this(new Dictionary<string, string?>())
     {
+    }
+
+    /// <param name="settings">Configuration on top of the test defaults (limits of a security test, say).</param>
+    internal HostFactory(Dictionary<string, string?> settings)
+    {
+        _settings = settings;
         Port = FreePort();
         UseKestrel(Port);
     }
@@ -33,12 +44,16 @@ public sealed class HostFactory : WebApplicationFactory<Program>
 
     public string StorePath => Path.Combine(_directory, "durable.db");
 
-    /// <summary>A client of the running host (started on first use).</summary>
-    public HttpClient CreateHttpClient()
+    /// <summary>A client of the running host (started on first use); it acts as the operator unless <paramref name="asOperator"/> is false.</summary>
+    public HttpClient CreateHttpClient(bool asOperator = true)
     {
         StartServer();
         var client = CreateClient();
         client.BaseAddress = BaseAddress;
+        if (asOperator)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorToken);
+        }
         return client;
     }
 
@@ -46,6 +61,7 @@ public sealed class HostFactory : WebApplicationFactory<Program>
         // App configuration, not UseSetting: appsettings.json is read after host settings and would win over them.
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["Security:OperatorToken"] = OperatorToken,
             ["Urls"] = BaseAddress.ToString(),
             ["Durable:StorePath"] = StorePath,
             ["FoodOrdering:DataDirectory"] = Path.Combine(_directory, "data"),
@@ -55,7 +71,7 @@ public sealed class HostFactory : WebApplicationFactory<Program>
             ["Kafka:BootstrapServers"] = "",
             // The host's own logs would drown the test results; warnings and errors still show.
             ["Logging:LogLevel:Default"] = "Warning",
-        }));
+        }.Concat(_settings).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.Last().Value)));
 
     /// <summary>A port nobody listens on now. Another process could take it before Kestrel binds; on a test machine that is rare enough.</summary>
     private static int FreePort()

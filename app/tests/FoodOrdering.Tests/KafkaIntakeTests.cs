@@ -4,6 +4,7 @@ using Durable;
 using FoodOrdering.Domain.Drivers;
 using FoodOrdering.Domain.Geo;
 using FoodOrdering.Domain.Orders;
+using FoodOrdering.Domain.Security;
 using FoodOrdering.Kafka;
 using FoodOrdering.Tests.Domain;
 
@@ -97,19 +98,26 @@ public sealed class KafkaIntakeTests
     {
         await using var env = await DomainEnvironment.StartAsync(kafka: true);
         await env.StartShiftAsync("kd1", Regions.Amsterdam, Regions.Amsterdam.Center);
+        Headers TokenOf(string driverId) => new() { { ActorTokens.KafkaHeader, Encoding.UTF8.GetBytes(DomainEnvironment.Tokens.ForDriver(driverId, "shift-1")) } };
 
-        await env.Producer.ProduceAsync("driver-updates", "kd1", "{\"lat\":52.37,\"long\":4.90}");
-        await env.Producer.ProduceAsync("driver-updates", "kd1", "{\"lat\":52.371,\"lon\":4.901}");
-        await env.Producer.ProduceAsync("driver-updates", "kd2", "{\"lat\":52.3,\"lng\":4.8}");
-        await env.Producer.ProduceAsync("driver-updates", "kd1", "{\"lat\":952.3,\"long\":4.8}");
-        await env.Producer.ProduceAsync("driver-updates", "no spaces allowed", "{\"lat\":52.3,\"long\":4.8}");
+        await env.Producer.ProduceAsync("driver-updates", "kd1", "{\"lat\":52.37,\"long\":4.90}", TokenOf("kd1"));
+        await env.Producer.ProduceAsync("driver-updates", "kd1", "{\"lat\":52.371,\"lon\":4.901}", TokenOf("kd1"));
+        await env.Producer.ProduceAsync("driver-updates", "kd2", "{\"lat\":52.3,\"lng\":4.8}", TokenOf("kd2"));
+        await env.Producer.ProduceAsync("driver-updates", "kd1", "{\"lat\":952.3,\"long\":4.8}", TokenOf("kd1"));
+        await env.Producer.ProduceAsync("driver-updates", "no spaces allowed", "{\"lat\":52.3,\"long\":4.8}", TokenOf("kd1"));
+        // One driver cannot move another, and a position without a token moves nobody.
+        await env.Producer.ProduceAsync("driver-updates", "kd1", "{\"lat\":1,\"long\":1}", TokenOf("kd2"));
+        await env.Producer.ProduceAsync("driver-updates", "kd1", "{\"lat\":1,\"long\":1}");
 
         var kd1 = await DomainEnvironment.EventuallyAsync(() => env.DriverAsync("kd1"), d => d?.Location == new GeoPoint(52.371, 4.901), "kd1's second position");
         var kd2 = await DomainEnvironment.EventuallyAsync(() => env.DriverAsync("kd2"), d => d is not null, "kd2's twin to be created");
         Assert.Equal(DriverState.WaitingForWork, kd1!.State);
         Assert.Equal(DriverState.Idle, kd2!.State);
         Assert.Equal(new GeoPoint(52.3, 4.8), kd2.Location);
-        var dead = ReadTopic(env.Kafka.BootstrapServers, "driver-updates.dlq", 2);
-        Assert.Equal(2, dead.Count);
+        var dead = ReadTopic(env.Kafka.BootstrapServers, "driver-updates.dlq", 4);
+        Assert.Equal(4, dead.Count);
+        var reasons = dead.Select(d => Encoding.UTF8.GetString(d.Message.Headers.GetLastBytes("dlq-reason"))).ToList();
+        Assert.Equal(2, reasons.Count(r => r.Contains("shift token issued to driver kd1", StringComparison.Ordinal)));
+        Assert.Equal(new GeoPoint(52.371, 4.901), (await env.DriverAsync("kd1"))!.Location);
     }
 }

@@ -84,7 +84,8 @@ public sealed class OrdersApiTests(HostFactory host) : IClassFixture<HostFactory
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal($"/api/orders/{id}", response.Headers.Location?.OriginalString);
         var accepted = (await response.Content.ReadFromJsonAsync<OrderAccepted>(Api.Json))!;
-        Assert.Equal(new OrderAccepted(id, $"/api/orders/{id}", $"/api/orders/{id}/events"), accepted);
+        Assert.Equal(new OrderAccepted(id, $"/api/orders/{id}", $"/api/orders/{id}/events", accepted.CancelToken), accepted);
+        Assert.True(accepted.CancelToken.Length >= 40, "the cancel token is a 256-bit value");
         var order = await _client.OrderInStateAsync(id, OrderState.Scheduled);
         Assert.Equal(WorkflowStatus.Running, order.WorkflowStatus);
         Assert.Equal("mcstate", order.Status!.RestaurantId);
@@ -164,10 +165,12 @@ public sealed class OrdersApiTests(HostFactory host) : IClassFixture<HostFactory
     public async Task Cancel_BeforePreparation_CancelledAndRefunded()
     {
         var id = Api.NewId("cancel");
-        await _client.PlaceOrderAsync(id, AnHour);
+        var placed = await _client.PlaceOrderAsync(id, AnHour);
         await _client.OrderInStateAsync(id, OrderState.Scheduled);
+        using var customer = host.CreateHttpClient(asOperator: false);
+        customer.DefaultRequestHeaders.Authorization = new("Bearer", placed.CancelToken);
 
-        using var response = await _client.PostAsync($"/api/orders/{id}/cancel", content: null);
+        using var response = await customer.PostAsync($"/api/orders/{id}/cancel", content: null);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var accepted = (await response.Content.ReadFromJsonAsync<CancelAccepted>(Api.Json))!;

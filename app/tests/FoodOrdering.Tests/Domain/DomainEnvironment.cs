@@ -10,6 +10,7 @@ using FoodOrdering.Domain.Geo;
 using FoodOrdering.Domain.Orders;
 using FoodOrdering.Domain.Payments;
 using FoodOrdering.Domain.Restaurants;
+using FoodOrdering.Domain.Security;
 using FoodOrdering.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -37,6 +38,9 @@ public sealed class DomainEnvironment : IAsyncDisposable
     public Kitchen Kitchen { get; }
     public Durable.Client.DurableClient Client => Durable.Client;
 
+    /// <summary>The keys of the drivers' tokens the Kafka consumer checks.</summary>
+    public static readonly ActorTokens Tokens = new("order-key"u8.ToArray(), "driver-key"u8.ToArray());
+
     /// <param name="kafka">Also run the Kafka consumers against a fresh embedded broker.</param>
     public static async Task<DomainEnvironment> StartAsync(bool kafka = false)
     {
@@ -57,6 +61,7 @@ public sealed class DomainEnvironment : IAsyncDisposable
                 {
                     s.AddLogging();
                     s.AddSingleton(Options.Create(new KafkaOptions { ConsumerGroup = "tests" }));
+                    s.AddSingleton(Tokens);
                     s.AddSingleton<KafkaCluster>();
                     s.AddSingleton<KafkaProducer>();
                     s.AddSingleton<OrderIntakeConsumer>();
