@@ -2,9 +2,11 @@ using Durable.Hosting;
 using FoodOrdering.Host.Api;
 using FoodOrdering.Host.Food;
 using FoodOrdering.Host.Infrastructure;
+using FoodOrdering.Host.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddTelemetry();                    // OpenTelemetry (OTLP when OTEL_* name an endpoint), metrics summary; first, so it starts first and stops last
 builder.AddApi();                          // ProblemDetails, JSON, OpenAPI, health checks
 builder.AddFoodOrdering(builder.AddDurable()); // the engine ("Durable"), the food workflows, Kafka ("Kafka"), kitchens and payments ("FoodOrdering")
 
@@ -14,6 +16,7 @@ app.UseApi();
 app.MapOpenApi();                          // /openapi/v1.json
 app.MapHealthChecks("/health");
 app.MapInfoApi();                          // /api/info
+app.MapMetricsApi();                       // /api/metrics: this process's metrics summary
 app.MapWorkflowsApi();                     // /api/workflows: the run inspector's API
 app.MapFoodOrderingApi();                  // /api/orders, /api/drivers, /api/restaurants, /api/payments; /payments-provider and /pos
 app.MapWebUi();                            // the React UI from web/dist, with its client-side routes

@@ -92,6 +92,7 @@ public abstract partial class KafkaConsumerService(KafkaCluster cluster, KafkaPr
                 await ProcessAsync(record, stoppingToken);
                 consumer.StoreOffset(record);
                 Interlocked.Increment(ref _consumed);
+                KafkaMetrics.RecordConsumed(consumer, record, GroupId);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -144,6 +145,7 @@ public abstract partial class KafkaConsumerService(KafkaCluster cluster, KafkaPr
         };
         await producer.ProduceAsync(Options.DeadLetter(record.Topic), record.Message.Key ?? "", record.Message.Value ?? "", headers, stoppingToken);
         Interlocked.Increment(ref _deadLettered);
+        KafkaMetrics.RecordDeadLettered(record.Topic);
         LogDeadLettered(record.Topic, record.Partition.Value, record.Offset.Value, reason);
     }
 
