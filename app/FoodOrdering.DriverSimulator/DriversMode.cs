@@ -227,9 +227,11 @@ internal static class DriversMode
         private async Task PublishAsync(CancellationToken cancellationToken) =>
             await TryAsync(async () =>
             {
+                // Traced (and sampled) like any producer's record, so a kept position's trace runs on into the host.
+                using var span = KafkaTracing.StartSend("driver-updates", driverId);
                 await producer.ProduceAsync("driver-updates", new Message<string, string>
                 {
-                    Key = driverId, Value = JsonSerializer.Serialize(new { lat = _position.Lat, @long = _position.Lon }),
+                    Key = driverId, Value = JsonSerializer.Serialize(new { lat = _position.Lat, @long = _position.Lon }), Headers = KafkaTracing.Inject(span),
                 }, cancellationToken);
                 return true;
             }, cancellationToken);

@@ -1,5 +1,9 @@
 using System.CommandLine;
 using FoodOrdering.DriverSimulator;
+using FoodOrdering.Telemetry;
+
+// Spans of the phones' HTTP calls and Kafka records, exported over OTLP when the OTEL_* variables name an endpoint.
+using var telemetry = TelemetryPipeline.Start(TelemetrySettings.From(Environment.GetEnvironmentVariable, "foodordering-simulator", SimulatorTelemetry.FrequentSpansRatio));
 
 var app = new Option<Uri>("--app")
 {
