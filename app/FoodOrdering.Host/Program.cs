@@ -12,6 +12,7 @@ builder.AddFoodOrdering(builder.AddDurable()); // the engine ("Durable"), the fo
 
 var app = builder.Build();
 
+app.UseHttpSpans();                        // server spans named by route, with their status code
 app.UseApi();
 app.MapOpenApi();                          // /openapi/v1.json
 app.MapHealthChecks("/health");

@@ -14,6 +14,9 @@ public static class TelemetryExtensions
     /// </summary>
     public static IHostApplicationBuilder AddTelemetry(this IHostApplicationBuilder builder)
     {
+        // ASP.NET Core (10) then names its server spans "{method} {route}" and gives them the HTTP semantic-convention
+        // attributes (method, path, route, status) itself, the path already at creation for the sampler.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData", false);
         builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(sp => TelemetrySettings.From(name => builder.Configuration[name], DefaultServiceName,
             sp.GetRequiredService<IOptions<TelemetryOptions>>().Value.FrequentSpansSampleRatio));

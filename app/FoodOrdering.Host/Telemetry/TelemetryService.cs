@@ -6,11 +6,14 @@ namespace FoodOrdering.Host.Telemetry;
 
 /// <summary>
 /// Owns the OpenTelemetry providers for the host's lifetime. Registered before everything else, so it starts
-/// first (spans of the first orders are kept) and stops last (the last spans are flushed).
+/// first (spans of the first orders are kept) and stops last (the last spans are flushed). Taking the metrics
+/// summary makes it listen from the start too.
 /// </summary>
-public sealed partial class TelemetryService(TelemetrySettings settings, IEnumerable<BaseProcessor<Activity>> processors, ILogger<TelemetryService> logger)
-    : IHostedService, IDisposable
+public sealed partial class TelemetryService(TelemetrySettings settings, IEnumerable<BaseProcessor<Activity>> processors, MetricsSummary summary,
+    ILogger<TelemetryService> logger) : IHostedService, IDisposable
 {
+    public MetricsSummary Summary { get; } = summary;
+
     private TelemetryPipeline? _pipeline;
 
     public Task StartAsync(CancellationToken cancellationToken)
