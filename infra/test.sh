@@ -7,8 +7,9 @@ source infra/lib.sh
 require_dotnet
 # librdkafka1: the Kafka client and the embedded broker the tests start; chromium: the browser tests' browser,
 # fonts-noto-color-emoji: so the menu icons (emoji) show in its screenshots; postgresql: the PostgreSQL 15 binaries
-# the tests start their own throwaway server from (the system's cluster is not used).
-ensure_apt_packages librdkafka1 chromium fonts-noto-color-emoji postgresql
+# the tests start their own throwaway server from (the system's cluster is not used); docker-compose (1.29, with
+# python3-yaml): validates docker-compose.yaml and resolves the settings it passes to our programs (no Docker engine is needed).
+ensure_apt_packages librdkafka1 chromium fonts-noto-color-emoji postgresql docker-compose
 
 build_web
 log "Running the web UI's component tests (Vitest)"

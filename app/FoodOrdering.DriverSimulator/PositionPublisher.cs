@@ -48,13 +48,16 @@ internal sealed class PositionPublisher : IDisposable
         {
             producer = _producer;
         }
+        // Traced (and sampled) like any producer's record, so a kept position's trace runs on into the host.
+        using var span = KafkaTracing.StartSend(Topic, driverId);
+        var headers = KafkaTracing.Inject(span);
+        if (token is not null)
+        {
+            headers.Add("driver-token", System.Text.Encoding.UTF8.GetBytes(token));
+        }
         try
         {
-            await producer.ProduceAsync(Topic, new Message<string, string>
-            {
-                Key = driverId, Value = value,
-                Headers = token is null ? null : new Headers { { "driver-token", System.Text.Encoding.UTF8.GetBytes(token) } },
-            }, cancellationToken);
+            await producer.ProduceAsync(Topic, new Message<string, string> { Key = driverId, Value = value, Headers = headers }, cancellationToken);
         }
         catch (KafkaException) when (_discover is not null && !cancellationToken.IsCancellationRequested)
         {

@@ -93,6 +93,7 @@ public abstract partial class KafkaConsumerService(KafkaCluster cluster, KafkaPr
                 }
                 await ProcessAsync(record, stoppingToken);
                 Interlocked.Increment(ref _consumed);
+                KafkaMetrics.RecordConsumed(consumer, record, GroupId);
                 try
                 {
                     consumer.StoreOffset(record);
@@ -161,7 +162,7 @@ public abstract partial class KafkaConsumerService(KafkaCluster cluster, KafkaPr
         };
         await producer.ProduceAsync(Options.DeadLetter(record.Topic), record.Message.Key ?? "", record.Message.Value ?? "", headers, stoppingToken);
         Interlocked.Increment(ref _deadLettered);
-        KafkaMetrics.DeadLettered(record.Topic);
+        KafkaMetrics.RecordDeadLettered(record.Topic);
         LogDeadLettered(record.Topic, record.Partition.Value, record.Offset.Value, reason);
     }
 

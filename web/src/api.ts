@@ -88,6 +88,25 @@ export interface HistoryEvent {
 }
 
 /** A failed request, carrying the server's ProblemDetails when it sent one. */
+export interface HostInfo {
+  name: string; version: string; kafka: { bootstrapServers: string; embedded: boolean };
+  telemetry: { serviceName: string; exportingTraces: boolean; exportingMetrics: boolean; protocol: string; jaegerUiUrl?: string | null };
+}
+
+export interface MetricSeries {
+  name: string; kind: 'counter' | 'updowncounter' | 'histogram' | 'gauge'; unit?: string | null; tags: Record<string, string>;
+  value: number; count?: number | null; mean?: number | null; p50?: number | null; p95?: number | null; max?: number | null; perSecond?: number | null;
+}
+
+export interface MetricsSnapshot {
+  at: string; windowSeconds: number; ordersByStatus: Record<string, number>; signalsPerSecond: number;
+  cache: { hits: number; misses: number; hitRatio?: number | null }; activeTasks: number; kafkaLag: Record<string, number>; series: MetricSeries[];
+}
+
+/** The Jaeger UI's page of a trace, or undefined when no Jaeger UI is configured. */
+export const jaegerTraceUrl = (jaegerUiUrl: string | null | undefined, traceId: string | null | undefined) =>
+  jaegerUiUrl && traceId ? `${jaegerUiUrl.replace(/\/+$/, '')}/trace/${encodeURIComponent(traceId)}` : undefined;
+
 export class ApiError extends Error {
   readonly status: number;
   readonly title: string;
@@ -175,6 +194,8 @@ async function placeOrder(order: PlaceOrder) {
 }
 
 export const api = {
+  info: () => request<HostInfo>('/api/info'),
+  metrics: () => request<MetricsSnapshot>('/api/metrics'),
   restaurants: () => request<Restaurant[]>('/api/restaurants'),
   regions: () => request<Region[]>('/api/regions'),
   orders: (pageSize = 500) => request<OrderView[]>(`/api/orders?pageSize=${pageSize}`),

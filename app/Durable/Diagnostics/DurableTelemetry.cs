@@ -20,6 +20,16 @@ public static class DurableTelemetry
     internal static readonly Counter<long> ActivityAttempts = Meter.CreateCounter<long>("durable.activity.attempts", description: "Activity attempts, by outcome.");
     internal static readonly Counter<long> CacheHits = Meter.CreateCounter<long>("durable.cache.hits", description: "Activations served by the sticky cache.");
     internal static readonly Counter<long> CacheMisses = Meter.CreateCounter<long>("durable.cache.misses", description: "Activations that replayed history.");
+    internal static readonly Histogram<double> WorkflowDuration = Meter.CreateHistogram<double>("durable.workflow.duration", "ms", "Time from a run's start to its close, in engine time.");
+    internal static readonly Counter<long> SignalsReceived = Meter.CreateCounter<long>("durable.signals.received", description: "Signals delivered to workflow activations.");
+    internal static readonly UpDownCounter<long> ActiveTasks = Meter.CreateUpDownCounter<long>("durable.worker.tasks.active", description: "Workflow activations and activity attempts being processed, by kind.");
+    internal static readonly Histogram<double> TaskWait = Meter.CreateHistogram<double>("durable.worker.task.wait", "ms",
+        "Time a task waited between becoming due and being processed (the backlog, felt as latency), by kind.");
+
+    /// <summary>Tag names shared by every span of the engine, so a trace is found from a workflow or run id.</summary>
+    public const string WorkflowIdTag = "durable.workflow.id";
+    public const string RunIdTag = "durable.run.id";
+    public const string WorkflowTypeTag = "durable.workflow.type";
 
     internal static ActivityContext ParentFrom(string? traceParent) =>
         traceParent is not null && ActivityContext.TryParse(traceParent, null, out var context) ? context : default;
@@ -32,9 +42,29 @@ public static class DurableTelemetry
         {
             return parentTraceParent;
         }
-        span.SetTag("durable.workflow.id", workflowId);
-        span.SetTag("durable.run.id", runId);
-        span.SetTag("durable.workflow.type", type);
+        span.SetTag(WorkflowIdTag, workflowId);
+        span.SetTag(RunIdTag, runId);
+        span.SetTag(WorkflowTypeTag, type);
         return span.Id;
+    }
+
+    /// <summary>
+    /// The span of a signal handed to a workflow: a child of the receiving run's span (so it sits in that run's trace)
+    /// with a link to the sender's span. A signal sent from an unsampled context (sampled-out driver positions)
+    /// gets none, so frequent signals follow their sender's sampling decision.
+    /// </summary>
+    internal static void EmitSignal(HistoryEvent signal, string? workflowSpan, string workflowId, string runId, string type)
+    {
+        var sender = ParentFrom(signal.TraceParent);
+        if (sender != default && (sender.TraceFlags & ActivityTraceFlags.Recorded) == 0)
+        {
+            return;
+        }
+        ActivityLink[]? links = sender == default ? null : [new ActivityLink(sender)];
+        using var span = Source.StartActivity($"HandleSignal:{signal.Name}", ActivityKind.Consumer, ParentFrom(workflowSpan), links: links);
+        span?.SetTag(WorkflowIdTag, workflowId);
+        span?.SetTag(RunIdTag, runId);
+        span?.SetTag(WorkflowTypeTag, type);
+        span?.SetTag("durable.signal.name", signal.Name);
     }
 }

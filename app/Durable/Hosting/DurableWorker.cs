@@ -279,9 +279,32 @@ public sealed partial class DurableWorker : BackgroundService
 
     // ---- workflow activations ----
 
+    private static readonly KeyValuePair<string, object?> WorkflowKind = new("kind", "workflow");
+    private static readonly KeyValuePair<string, object?> ActivityKindTag = new("kind", "activity");
+
+    /// <summary>Signals' spans and counts, the backlog felt by this activation, and the context its own signals carry.</summary>
+    private static void RecordInputs(WorkflowInstance instance, WorkflowTask task, List<HistoryEvent> inputs, DateTimeOffset now)
+    {
+        instance.SignalContext = null;
+        var oldest = now;
+        foreach (var input in inputs)
+        {
+            oldest = input.Timestamp < oldest ? input.Timestamp : oldest;
+            if (input.Type != HistoryEventType.SignalReceived)
+            {
+                continue;
+            }
+            DurableTelemetry.SignalsReceived.Add(1, new KeyValuePair<string, object?>("type", task.Type));
+            DurableTelemetry.EmitSignal(input, instance.WorkflowSpan, task.WorkflowId, task.RunId, task.Type);
+            instance.SignalContext = input.TraceParent ?? instance.SignalContext;
+        }
+        DurableTelemetry.TaskWait.Record((now - oldest).TotalMilliseconds, WorkflowKind);
+    }
+
     private async Task ProcessWorkflowTaskAsync(WorkflowTask task)
     {
         var started = Stopwatch.GetTimestamp();
+        DurableTelemetry.ActiveTasks.Add(1, WorkflowKind);
         WorkflowInstance? instance = null;
         var settled = false;
         try
@@ -302,7 +325,9 @@ public sealed partial class DurableWorker : BackgroundService
                 instance = new WorkflowInstance(definition, task.WorkflowId, task.RunId, _loggerFactory.CreateLogger(definition.WorkflowType));
                 if (task.NextEventId > 1)
                 {
-                    instance.Replay(await Store.LoadHistoryAsync(task.RunId, CancellationToken.None));
+                    var history = await Store.LoadHistoryAsync(task.RunId, CancellationToken.None);
+                    instance.StartedAt = history.FirstOrDefault(e => e.Type == HistoryEventType.WorkflowStarted)?.Timestamp;
+                    instance.Replay(history);
                 }
                 if (instance.NextEventId != task.NextEventId)
                 {
@@ -315,11 +340,13 @@ public sealed partial class DurableWorker : BackgroundService
             }
             var inputs = task.Inbox.Select(i => i.Event).ToList();
             instance.WorkflowSpan ??= task.WorkflowSpan;
-            if (instance.WorkflowSpan is null && inputs.Find(e => e.Type == HistoryEventType.WorkflowStarted) is { } start)
-            {
-                instance.WorkflowSpan = DurableTelemetry.EmitPoint($"RunWorkflow:{task.Type}", start.TraceParent, task.WorkflowId, task.RunId, task.Type);
-            }
             var now = _engine.Time.GetUtcNow();
+            if (inputs.Find(e => e.Type == HistoryEventType.WorkflowStarted) is { } start)
+            {
+                instance.StartedAt ??= start.Timestamp;
+                instance.WorkflowSpan ??= DurableTelemetry.EmitPoint($"RunWorkflow:{task.Type}", start.TraceParent, task.WorkflowId, task.RunId, task.Type);
+            }
+            RecordInputs(instance, task, inputs, now);
             var result = instance.Activate(inputs, now);
             var nextRunId = result.Completion == CommitCompletion.ContinuedAsNew ? RunIds.New() : null;
             await Store.CommitActivationAsync(new ActivationCommit
@@ -349,6 +376,11 @@ public sealed partial class DurableWorker : BackgroundService
             else
             {
                 DurableTelemetry.WorkflowsClosed.Add(1, new KeyValuePair<string, object?>("status", result.Completion.ToString()));
+                if (instance.StartedAt is { } startedAt)
+                {
+                    DurableTelemetry.WorkflowDuration.Record((now - startedAt).TotalMilliseconds,
+                        new KeyValuePair<string, object?>("type", task.Type), new KeyValuePair<string, object?>("status", result.Completion.ToString()));
+                }
                 DurableTelemetry.EmitPoint($"CompleteWorkflow:{task.Type}", instance.WorkflowSpan, task.WorkflowId, task.RunId, task.Type);
             }
         }
@@ -377,6 +409,7 @@ public sealed partial class DurableWorker : BackgroundService
         finally
         {
             DurableTelemetry.ActivationDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            DurableTelemetry.ActiveTasks.Add(-1, WorkflowKind);
             Store.ReleaseWorkflowTask(task.RunId, retry: !settled);
             Interlocked.Decrement(ref _workflowTasks);
             Release(_workflowWake);
@@ -389,9 +422,14 @@ public sealed partial class DurableWorker : BackgroundService
     {
         var started = Stopwatch.GetTimestamp();
         var outcome = "completed";
+        DurableTelemetry.ActiveTasks.Add(1, ActivityKindTag);
+        if (task.Attempt == 1)
+        {
+            DurableTelemetry.TaskWait.Record(Math.Max(0, (_engine.Time.GetUtcNow() - task.ScheduledAt).TotalMilliseconds), ActivityKindTag);
+        }
         using var span = DurableTelemetry.Source.StartActivity($"RunActivity:{task.Name}", ActivityKind.Internal, DurableTelemetry.ParentFrom(task.TraceParent));
-        span?.SetTag("durable.workflow.id", task.WorkflowId);
-        span?.SetTag("durable.run.id", task.RunId);
+        span?.SetTag(DurableTelemetry.WorkflowIdTag, task.WorkflowId);
+        span?.SetTag(DurableTelemetry.RunIdTag, task.RunId);
         span?.SetTag("durable.activity.name", task.Name);
         span?.SetTag("durable.activity.attempt", task.Attempt);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_activityAbort?.Token ?? CancellationToken.None);
@@ -447,6 +485,7 @@ public sealed partial class DurableWorker : BackgroundService
             ActivityContext.Current = null;
             DurableTelemetry.ActivityDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("activity", task.Name));
             DurableTelemetry.ActivityAttempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+            DurableTelemetry.ActiveTasks.Add(-1, ActivityKindTag);
             Interlocked.Decrement(ref _activityTasks);
             Release(_activityWake);
         }

@@ -54,6 +54,15 @@ internal sealed class WorkflowInstance
     public long NextEventId { get; private set; } = 1;
     public bool CancelRequested { get; private set; }
     public string? WorkflowSpan { get; set; }
+
+    /// <summary>
+    /// The trace context signals sent by this activation carry: the last signal it received, when any, so a chain of
+    /// signals (a phone's pickup through the twin to the delivery) stays linked to what caused it; else the run's span.
+    /// </summary>
+    public string? SignalContext { get; set; }
+
+    /// <summary>When the run started (engine time), for its duration metric.</summary>
+    public DateTimeOffset? StartedAt { get; set; }
     public CancellationToken CancellationToken => _cancellation.Token;
     public CancellationToken DetachedToken => _detached.Token;
 
@@ -460,7 +469,7 @@ internal sealed class WorkflowInstance
         var seq = _nextSequence++;
         AddCommand(new HistoryEvent
         {
-            Type = HistoryEventType.ExternalSignalSent, Sequence = seq, Name = name, Target = workflowId, Payload = payload, TraceParent = WorkflowSpan,
+            Type = HistoryEventType.ExternalSignalSent, Sequence = seq, Name = name, Target = workflowId, Payload = payload, TraceParent = SignalContext ?? WorkflowSpan,
         });
         var tcs = new TaskCompletionSource();
         _pending[seq] = e =>

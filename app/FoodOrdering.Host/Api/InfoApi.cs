@@ -1,7 +1,9 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Durable.Hosting;
+using FoodOrdering.Host.Telemetry;
 using FoodOrdering.Kafka;
+using FoodOrdering.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +11,11 @@ namespace FoodOrdering.Host.Api;
 
 public sealed record KafkaInfo(string BootstrapServers, bool Embedded, string OrdersTopic, string DriverUpdatesTopic);
 
-public sealed record HostInfo(string Name, string Version, string Environment, string Runtime, string StorePath, bool WorkerEnabled, KafkaInfo Kafka, double TimeScale);
+/// <summary>Where this host's spans and metrics go; <paramref name="JaegerUiUrl"/> lets the run inspector link a run's trace.</summary>
+public sealed record TelemetryInfo(string ServiceName, bool ExportingTraces, bool ExportingMetrics, string Protocol, Uri? JaegerUiUrl);
+
+public sealed record HostInfo(string Name, string Version, string Environment, string Runtime, string StorePath, bool WorkerEnabled, KafkaInfo Kafka, double TimeScale,
+    TelemetryInfo Telemetry);
 
 public static class InfoApi
 {
@@ -19,7 +25,8 @@ public static class InfoApi
         return app;
     }
 
-    internal static Ok<HostInfo> GetInfo(IHostEnvironment environment, IOptions<DurableOptions> durable, KafkaCluster cluster, IOptions<KafkaOptions> kafka, TimeProvider time) =>
+    internal static Ok<HostInfo> GetInfo(IHostEnvironment environment, IOptions<DurableOptions> durable, KafkaCluster cluster, IOptions<KafkaOptions> kafka, TimeProvider time,
+        TelemetrySettings telemetry, IOptions<TelemetryOptions> telemetryOptions) =>
         TypedResults.Ok(new HostInfo(
             "FoodOrdering",
             typeof(InfoApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
@@ -29,5 +36,7 @@ public static class InfoApi
             durable.Value.WorkerEnabled,
             // Other processes (the driver simulator, kcat) find the embedded broker here.
             new KafkaInfo(cluster.BootstrapServers, cluster.IsEmbedded, kafka.Value.OrdersTopic, kafka.Value.DriverUpdatesTopic),
-            time is Durable.ScaledTimeProvider scaled ? scaled.Scale : 1));
+            time is Durable.ScaledTimeProvider scaled ? scaled.Scale : 1,
+            new TelemetryInfo(telemetry.ServiceName, telemetry.ExportTraces, telemetry.ExportMetrics,
+                telemetry.Protocol == OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf ? "http/protobuf" : "grpc", telemetryOptions.Value.JaegerUiUrl)));
 }

@@ -133,23 +133,3 @@ public sealed class ChaosSystem : IAsyncDisposable
         }
     }
 }
-
-/// <summary>Waiting on a condition with a deadline; the deadline is a hang guard, nothing asserts how long it took.</summary>
-public static class Poll
-{
-    public static async Task UntilAsync(Func<CancellationToken, Task<bool>> condition, string waitingFor, TimeSpan limit, Func<string> diagnostics)
-    {
-        using var deadline = new CancellationTokenSource(limit);
-        try
-        {
-            while (!await condition(deadline.Token))
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(250), deadline.Token);
-            }
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-            throw new TimeoutException($"Waited {limit} for {waitingFor}.\n{diagnostics()}");
-        }
-    }
-}

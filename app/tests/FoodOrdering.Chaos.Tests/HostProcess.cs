@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace FoodOrdering.Chaos.Tests;
 
@@ -17,7 +16,7 @@ public sealed class HostProcess : IDisposable
     {
         Number = number;
         _environment = environment;
-        BaseAddress = new Uri($"http://127.0.0.1:{FreePort()}/");
+        BaseAddress = new Uri($"http://127.0.0.1:{FoodOrderingSystem.FreePort()}/");
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         // The tests act as the operator (cancelling orders, reading the runs and the ledger).
         Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", environment["Security__OperatorToken"]);
@@ -78,13 +77,6 @@ public sealed class HostProcess : IDisposable
 
     public string Output() =>
         $"=== host {Number} ({BaseAddress}, {Starts} starts) ===\n" + (_earlierOutput.Count > 0 ? _earlierOutput[^1] + "\n" : "") + (_process?.Output() ?? "(never started)");
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public void Dispose()
     {

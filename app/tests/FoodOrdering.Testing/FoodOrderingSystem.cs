@@ -143,35 +143,12 @@ public sealed class FoodOrderingSystem : IAsyncDisposable
     /// <summary>Everything the processes said last, for a failure message.</summary>
     public string Diagnostics() => string.Join("\n", new[] { Host }.Concat(_simulators).Select(p => p.Output()));
 
-    /// <summary>
-    /// Asks until <paramref name="condition"/> holds; past the deadline, fails with the last answer and the processes' output.
-    /// The deadline is a hang guard only: nothing asserts how long anything took.
-    /// </summary>
-    public async Task<T> PollAsync<T>(Func<CancellationToken, Task<T>> probe, Func<T, bool> condition, string waitingFor, TimeSpan? limit = null,
-        [CallerArgumentExpression(nameof(condition))] string? conditionText = null)
-    {
-        var deadlineAfter = limit ?? TimeSpan.FromSeconds(60);
-        using var deadline = new CancellationTokenSource(deadlineAfter);
-        T? last = default;
-        try
-        {
-            while (true)
-            {
-                last = await probe(deadline.Token);
-                if (condition(last))
-                {
-                    return last;
-                }
-                await Task.Delay(TimeSpan.FromMilliseconds(200), deadline.Token);
-            }
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-            throw new TimeoutException($"Waited {deadlineAfter} for {waitingFor} ({conditionText}); last seen: {JsonSerializer.Serialize(last, Json)}\n{Diagnostics()}");
-        }
-    }
+    /// <summary>Asks until <paramref name="condition"/> holds; past the deadline, fails with the last answer and the processes' output.</summary>
+    public Task<T> PollAsync<T>(Func<CancellationToken, Task<T>> probe, Func<T, bool> condition, string waitingFor, TimeSpan? limit = null,
+        [CallerArgumentExpression(nameof(condition))] string? conditionText = null) =>
+        Poll.UntilAsync(probe, condition, waitingFor, limit, Diagnostics, conditionText);
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

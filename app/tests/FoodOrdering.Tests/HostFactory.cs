@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FoodOrdering.Tests;
 
@@ -44,6 +45,9 @@ public sealed class HostFactory : WebApplicationFactory<Program>
 
     public string StorePath => Path.Combine(_directory, "durable.db");
 
+    /// <summary>Services a test adds to the host (span processors, for one).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
     /// <summary>A client of the running host (started on first use); it acts as the operator unless <paramref name="asOperator"/> is false.</summary>
     public HttpClient CreateHttpClient(bool asOperator = true)
     {
@@ -59,7 +63,7 @@ public sealed class HostFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder) =>
         // App configuration, not UseSetting: appsettings.json is read after host settings and would win over them.
-        builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        builder.ConfigureServices(services => ConfigureServices?.Invoke(services)).ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Security:OperatorToken"] = OperatorToken,
             ["Urls"] = BaseAddress.ToString(),

@@ -229,7 +229,7 @@ public sealed class SecurityTests(HostFactory host) : IClassFixture<HostFactory>
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == Kafka.KafkaMetrics.MeterName && instrument.Name == "foodordering.security.rejected")
+                if (instrument.Meter.Name == FoodOrdering.Host.Security.SecurityMetrics.MeterName && instrument.Name == "foodordering.security.rejected")
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }

@@ -1,6 +1,7 @@
 import { api, money, STATE_LABELS } from '../api';
 import { ErrorBox, LiveBadge, Loading, Empty } from '../components/Status';
 import { useAsync, useInterval, useNow } from '../hooks';
+import { engineFigures } from '../metrics';
 import { computeAnalytics, ORDER_WINDOW, useLiveOrders } from '../orders';
 
 const seconds = (s: number | null) => (s === null ? '—' : s < 120 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`);
@@ -21,6 +22,9 @@ export function AnalyticsPage() {
   const regions = useAsync(api.regions, []);
   useInterval(regions.reload, 5000);
   const waitingForDriver = regions.data?.reduce((n, r) => n + r.pendingDeliveries, 0);
+  // The host's own metrics (GET /api/metrics), refreshed with the clock.
+  const metrics = useAsync(api.metrics, [now]);
+  const engine = metrics.data ? engineFigures(metrics.data) : undefined;
   const name = (id: string) => restaurants.data?.find(r => r.id === id)?.name ?? id;
   const a = computeAnalytics(orders, now);
   const maxState = Math.max(1, ...a.byState.map(([, n]) => n));
@@ -61,6 +65,24 @@ export function AnalyticsPage() {
           </ul>
         </section>
       </div>
+      {engine && (
+        <section aria-labelledby="engine-heading" className="card">
+          <h2 id="engine-heading">Engine (last {metrics.data!.windowSeconds} s)</h2>
+          <div className="stats">
+            <div className="stat"><span className="muted">Signals per second</span><strong>{engine.signalsPerSecond.toFixed(2)}</strong></div>
+            <div className="stat"><span className="muted">Cache hit ratio</span><strong>{engine.cacheHitRatio === null ? '—' : `${(engine.cacheHitRatio * 100).toFixed(1)} %`}</strong></div>
+            <div className="stat"><span className="muted">Tasks running</span><strong>{engine.activeTasks}</strong></div>
+            {engine.kafkaLag.map(([topic, lag]) => (
+              <div className="stat" key={topic}><span className="muted">Kafka lag: {topic}</span><strong>{lag}</strong></div>
+            ))}
+          </div>
+          <ul className="bars">
+            {engine.workflowDurations.map(w => (
+              <li key={w.type}><span className="bar-label">{w.type}</span><span>{w.count} completed, p95 {seconds(w.p95Seconds)}</span></li>
+            ))}
+          </ul>
+        </section>
+      )}
       <section aria-labelledby="rate-heading" className="card">
         <h2 id="rate-heading">Orders per minute (last 30 minutes)</h2>
         <svg viewBox="0 0 300 100" preserveAspectRatio="none" className="chart" role="img" aria-label={`Orders per minute; latest minute ${a.perMinute.at(-1)?.count ?? 0}`}>

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, time, type ApiError } from '../api';
+import { api, jaegerTraceUrl, time, type ApiError } from '../api';
 import { ErrorBox, Json, Loading } from '../components/Status';
 import { toApiError, useAsync, useEventStream } from '../hooks';
 import { Link } from '../router';
@@ -8,6 +8,7 @@ import { Link } from '../router';
 export function RunPage({ id }: { id: string }) {
   const run = useAsync(() => api.workflow(id), [id]);
   const history = useAsync(() => api.history(id), [id]);
+  const info = useAsync(api.info, []);
   const [actionError, setActionError] = useState<ApiError>();
   const [actionDone, setActionDone] = useState<string>();
   const [signalName, setSignalName] = useState('');
@@ -61,7 +62,10 @@ export function RunPage({ id }: { id: string }) {
             <dt>Updated</dt><dd>{new Date(d.updatedAt).toLocaleString()}</dd>
             {d.closedAt && <><dt>Closed</dt><dd>{new Date(d.closedAt).toLocaleString()}</dd></>}
             <dt>History</dt><dd>{d.historyLength} events</dd>
-            {d.traceId && <><dt>Trace</dt><dd><code>{d.traceId}</code></dd></>}
+            {d.traceId && <><dt>Trace</dt><dd><code>{d.traceId}</code>{' '}
+              {jaegerTraceUrl(info.data?.telemetry.jaegerUiUrl, d.traceId) && (
+                <a href={jaegerTraceUrl(info.data?.telemetry.jaegerUiUrl, d.traceId)} target="_blank" rel="noreferrer" data-testid="jaeger-link">open trace in Jaeger</a>
+              )}</dd></>}
             {d.parentWorkflowId && <><dt>Parent</dt><dd><Link to={`/runs/${encodeURIComponent(d.parentWorkflowId)}`}>{d.parentWorkflowId}</Link></dd></>}
             <dt>Live</dt><dd>{connected ? 'yes' : 'no'}</dd>
           </dl>
