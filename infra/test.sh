@@ -31,11 +31,14 @@ status=0
 dotnet test FoodOrdering.sln -c Release --no-build --filter "FullyQualifiedName!~FoodOrdering.Chaos.Tests" \
   --logger "console;verbosity=normal" \
   --blame-hang-timeout 5m --blame-hang-dump-type none 2>&1 | tee "$output" || status=${PIPESTATUS[0]}
+# A test process killed as hung leaves the programs it started running: stop them before the chaos tests measure.
+pkill -KILL -f "$PWD/app/.*/bin/Release/" 2>/dev/null || true
 chaos_status=0
 dotnet test app/tests/FoodOrdering.Chaos.Tests -c Release --no-build \
   --logger "console;verbosity=normal" \
   --blame-hang-timeout 10m --blame-hang-dump-type none 2>&1 | tee -a "$output" || chaos_status=${PIPESTATUS[0]}
 [[ $status -ne 0 ]] || status=$chaos_status
+pkill -KILL -f "$PWD/app/.*/bin/Release/" 2>/dev/null || true
 # The chaos tests' invariants, one line per run (orders, faults, counts), so the log shows them even when they pass.
 cat "$chaos_reports"/chaos-*.txt 2>/dev/null || true
 # One closing line for the whole suite, summed over the test projects.
