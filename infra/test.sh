@@ -24,13 +24,16 @@ log "Running the tests"
 output=$(mktemp)
 trap 'rm -f "$output"' EXIT
 chaos_reports=app/tests/FoodOrdering.Chaos.Tests/bin/Release/net10.0
-rm -f "$chaos_reports"/chaos-*.txt
+fuzz_report=app/tests/FoodOrdering.Tests/bin/Release/net10.0/fuzz.txt
+rm -f "$chaos_reports"/chaos-*.txt "$fuzz_report"
 status=0
 dotnet test FoodOrdering.sln -c Release --no-build \
   --logger "console;verbosity=normal" \
   --blame-hang-timeout 5m --blame-hang-dump-type none 2>&1 | tee "$output" || status=${PIPESTATUS[0]}
 # The chaos tests' invariants, one line per run (orders, faults, counts), so the log shows them even when they pass.
 cat "$chaos_reports"/chaos-*.txt 2>/dev/null || true
+# The fuzz test's counts (inputs tried, rejected with a clear error, accepted, failures), one line.
+cat "$fuzz_report" 2>/dev/null || true
 # One closing line for the whole suite, summed over the test projects.
 passed=$(awk '/^ +Passed: +[0-9]+$/ { n += $2 } END { print n + 0 }' "$output")
 failed=$(awk '/^ +Failed: +[0-9]+$/ { n += $2 } END { print n + 0 }' "$output")
