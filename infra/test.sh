@@ -24,7 +24,8 @@ log "Running the tests"
 output=$(mktemp)
 trap 'rm -f "$output"' EXIT
 chaos_reports=app/tests/FoodOrdering.Chaos.Tests/bin/Release/net10.0
-rm -f "$chaos_reports"/chaos-*.txt
+fuzz_report=app/tests/FoodOrdering.Tests/bin/Release/net10.0/fuzz.txt
+rm -f "$chaos_reports"/chaos-*.txt "$fuzz_report"
 status=0
 # Everything but the chaos tests first, test projects side by side; then the chaos tests alone, one at a time, since
 # each one loads the machine with several hosts, Kafka brokers and a database (a hang there is 10 minutes of silence).
@@ -41,6 +42,8 @@ dotnet test app/tests/FoodOrdering.Chaos.Tests -c Release --no-build \
 pkill -KILL -f "$PWD/app/.*/bin/Release/" 2>/dev/null || true
 # The chaos tests' invariants, one line per run (orders, faults, counts), so the log shows them even when they pass.
 cat "$chaos_reports"/chaos-*.txt 2>/dev/null || true
+# The fuzz test's counts (inputs tried, rejected with a clear error, accepted, failures), one line.
+cat "$fuzz_report" 2>/dev/null || true
 # One closing line for the whole suite, summed over the test projects.
 passed=$(awk '/^ +Passed: +[0-9]+$/ { n += $2 } END { print n + 0 }' "$output")
 failed=$(awk '/^ +Failed: +[0-9]+$/ { n += $2 } END { print n + 0 }' "$output")

@@ -91,7 +91,19 @@ public sealed class OrderWorkflow : Workflow<OrderRequest, OrderResult>
         var deliveryId = $"delivery-{order.Id}";
         var delivery = await context.StartChildWorkflowAsync<DeliveryWorkflow, DeliveryRequest, DeliveryResult>(deliveryId,
             new DeliveryRequest(deliveryId, order.Id, region.Id, restaurant.Id, restaurant.Location, customer, context.WorkflowId, DeliveryWorkflow.DriverTimeout));
-        var result = await FollowDeliveryAsync(delivery);
+        DeliveryResult result;
+        try
+        {
+            result = await FollowDeliveryAsync(delivery);
+        }
+        catch (ChildWorkflowFailedException) when (!context.IsCancellationRequested)
+        {
+            // The delivery itself broke (its region's matcher was terminated by an operator, say): the customer was charged,
+            // so the order ends refunded rather than failed at SCHEDULING_DELIVERY with the money kept.
+            const string reason = "The delivery could not be arranged.";
+            await RefundAsync(charge, reason);
+            return End(OrderState.Cancelled, reason);
+        }
         if (result.Outcome != DeliveryOutcome.Delivered)
         {
             var reason = result.Reason ?? "The delivery could not be completed.";

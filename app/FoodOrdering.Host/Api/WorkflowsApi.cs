@@ -112,11 +112,17 @@ public static class WorkflowsApi
         return history.Count == 0 ? NotFound(id, runId) : TypedResults.Ok(history.Select(HistoryEventDto.From).ToArray());
     }
 
-    internal static async Task<Results<Accepted, ProblemHttpResult>> SignalAsync(
+    internal static async Task<Results<Accepted, ProblemHttpResult, ValidationProblem>> SignalAsync(
         string id, string name, [FromBody] JsonElement? argument, DurableClient client, CancellationToken cancellationToken)
     {
         // An empty body binds as an undefined element rather than null: the signal then carries no argument.
         var argumentJson = argument is { ValueKind: not JsonValueKind.Undefined } value ? value.GetRawText() : null;
+        if (await client.DescribeAsync(id, cancellationToken: cancellationToken) is { } workflow
+            && SignalContracts.Problem(workflow.Type, name, argumentJson) is { } problem)
+        {
+            SecurityMetrics.Reject(SecurityMetrics.InvalidInput);
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["argument"] = [problem] }, title: "The signal is invalid.");
+        }
         try
         {
             await client.SignalJsonAsync(id, name, argumentJson, cancellationToken);

@@ -51,7 +51,7 @@ public sealed class HostSecrets
         OperatorToken = string.IsNullOrEmpty(security.Value.OperatorToken) ? file.OperatorToken! : security.Value.OperatorToken;
         RestaurantTokens = Catalog.All.ToDictionary(r => r.Id, r => food.Value.RestaurantTokens.GetValueOrDefault(r.Id) ?? file.RestaurantTokens[r.Id], StringComparer.Ordinal);
         Tokens = new ActorTokens(System.Text.Encoding.UTF8.GetBytes(file.OrderKey!), System.Text.Encoding.UTF8.GetBytes(file.DriverKey!));
-        if (stored is null)
+        if (stored is null && string.IsNullOrEmpty(security.Value.OperatorToken))
         {
             // Once, at the first start: the operator needs it, and it is in the file (owner-only) from now on.
             Console.WriteLine($"""

@@ -61,7 +61,13 @@ public sealed class HostFactory : WebApplicationFactory<Program>
         return client;
     }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        // Also as host settings: Program reads some (the time scale) while it wires services, before app configuration is in.
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
         // App configuration, not UseSetting: appsettings.json is read after host settings and would win over them.
         builder.ConfigureServices(services => ConfigureServices?.Invoke(services)).ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -76,6 +82,7 @@ public sealed class HostFactory : WebApplicationFactory<Program>
             // The host's own logs would drown the test results; warnings and errors still show.
             ["Logging:LogLevel:Default"] = "Warning",
         }.Concat(_settings).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.Last().Value)));
+    }
 
     /// <summary>A port nobody listens on now. Another process could take it before Kestrel binds; on a test machine that is rare enough.</summary>
     private static int FreePort()

@@ -109,6 +109,41 @@ public sealed class WorkflowsApiTests(HostFactory host) : IClassFixture<HostFact
         Assert.Null(Assert.Single(order.BufferedSignals).Argument);
     }
 
+    [Theory]
+    [InlineData(OrderSignals.Prepared, "[1,2]")]
+    [InlineData(OrderSignals.Cancel, "\"\\ud800\"")]
+    [InlineData(OrderSignals.Cancel, "{\"reason\":{\"nested\":true}}")]
+    [InlineData(OrderSignals.Delivery, "")]
+    public async Task Signal_ArgumentTheWorkflowCannotRead_Returns400AndNothingIsDelivered(string name, string body)
+    {
+        var id = await ScheduledOrderAsync("signal-bad");
+
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await _client.PostAsync($"/api/workflows/{id}/signals/{name}", content);
+
+        // Delivered, it would park the order as stuck the moment the workflow read it.
+        var problem = await response.ReadValidationProblemAsync();
+        Assert.Contains(name, Assert.Single(problem.Errors["argument"]), StringComparison.Ordinal);
+        var order = await _client.DescribeAsync(id);
+        Assert.Empty(order.BufferedSignals);
+        Assert.False(order.IsStuck);
+        Assert.DoesNotContain(await _client.GetHistoryAsync(id), e => e.Type == HistoryEventType.SignalReceived);
+    }
+
+    [Fact]
+    public async Task Signal_NameTheWorkflowNeverReads_Returns400NamingItsSignals()
+    {
+        var id = await ScheduledOrderAsync("signal-unknown");
+
+        using var response = await _client.PostAsync($"/api/workflows/{id}/signals/picked-up", content: null);
+
+        var problem = await response.ReadValidationProblemAsync();
+        var error = Assert.Single(problem.Errors["argument"]);
+        Assert.Contains(OrderSignals.Prepared, error, StringComparison.Ordinal);
+        Assert.Contains(OrderSignals.Cancel, error, StringComparison.Ordinal);
+        Assert.Empty((await _client.DescribeAsync(id)).BufferedSignals);
+    }
+
     [Fact]
     public async Task Signal_CancelToScheduledOrder_EndsCancelledAndRefunded()
     {

@@ -101,6 +101,25 @@ public sealed class OrderWorkflowTests
     }
 
     [Fact]
+    public async Task RunAsync_RegionMatcherTerminated_DeliveryFailsOrderCancelledAndRefunded()
+    {
+        await using var env = await DomainEnvironment.StartAsync();
+        // An operator's terminate of the region's matcher (the run inspector allows it): the delivery cannot ask for a driver.
+        Assert.True(await env.Client.TerminateAsync(Regions.SanJose.MatcherWorkflowId, "terminated by an operator"));
+        await StartAsync(env, Order("o-no-matcher"));
+        await WaitForStateAsync(env, "o-no-matcher", OrderState.InPreparation);
+
+        await env.Client.SignalAsync("o-no-matcher", OrderSignals.Prepared, new Prepared());
+        var result = await env.Client.GetResultAsync<OrderResult>("o-no-matcher").WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(OrderState.Cancelled, result.State);
+        Assert.Equal("The delivery could not be arranged.", result.Reason);
+        Assert.True((await env.OrderStatusAsync("o-no-matcher"))!.Refunded);
+        Assert.Single(env.Ledger.ForOrder("o-no-matcher"), e => e.Kind == "refund");
+        Assert.Equal(WorkflowStatus.Failed, (await env.Client.DescribeAsync("delivery-o-no-matcher"))!.Status);
+    }
+
+    [Fact]
     public async Task RunAsync_CancelledBeforePreparation_RefundedAndKitchenNeverAsked()
     {
         await using var env = await DomainEnvironment.StartAsync();
