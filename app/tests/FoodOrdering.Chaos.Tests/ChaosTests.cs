@@ -10,7 +10,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     public async Task SingleHostOnSqlite_KilledTwentyTimesUnderOrders_EveryInvariantHolds()
     {
         var plan = new ChaosPlan("sqlite-1-host", Hosts: 1, Orders: 300, HostKills: 20, BrokerOutages: 2, DatabaseRestarts: 0, Drivers: 15,
-            TimeScale: 30, ChaosWindow: TimeSpan.FromSeconds(75), QuiescenceLimit: TimeSpan.FromMinutes(3));
+            TimeScale: 30, ChaosWindow: TimeSpan.FromSeconds(75), StallLimit: TimeSpan.FromMinutes(3));
 
         var result = await new ChaosRunner(plan, output).RunAsync((_, directory) => new Dictionary<string, string>
         {
