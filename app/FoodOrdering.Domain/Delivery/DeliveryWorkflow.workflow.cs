@@ -65,16 +65,11 @@ public sealed class DeliveryWorkflow : Workflow<DeliveryRequest, DeliveryResult>
     /// </summary>
     private static async Task ReturnLateDriverAsync(WorkflowContext context, string matcher)
     {
-        DriverAssigned late;
-        try
+        // Whatever came with the withdrawal's acknowledgement or before it; one that comes later re-runs this activation.
+        if (context.TryTakeSignal<DriverAssigned>(DeliverySignals.DriverAssigned, out var late))
         {
-            late = await context.WaitForSignalAsync<DriverAssigned>(DeliverySignals.DriverAssigned, TimeSpan.Zero);
+            await context.SignalWorkflowAsync<MatcherEvent>(matcher, MatcherSignals.Event, new DriverAvailable(late.DriverId, late.DriverLocation, late.SpeedMetersPerSecond));
         }
-        catch (SignalTimeoutException)
-        {
-            return;
-        }
-        await context.SignalWorkflowAsync<MatcherEvent>(matcher, MatcherSignals.Event, new DriverAvailable(late.DriverId, late.DriverLocation, late.SpeedMetersPerSecond));
     }
 
     private static async Task<DeliveryResult?> FollowDriverAsync(WorkflowContext context, DeliveryRequest request, DriverAssigned assigned)

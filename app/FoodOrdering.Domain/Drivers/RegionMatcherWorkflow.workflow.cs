@@ -44,28 +44,42 @@ public sealed class RegionMatcherWorkflow : Workflow<MatcherState, MatcherState>
         };
     }
 
+    /// <summary>
+    /// Pairs pending deliveries with waiting drivers. The assignments of one round go out together and are awaited
+    /// together (one round trip, not one per pair); a driver whose delivery gave up meanwhile is free for the next round.
+    /// </summary>
     private static async Task<MatcherState> MatchAsync(WorkflowContext context, MatcherState state)
     {
         while (state.Pending.Count > 0 && state.Drivers.Count > 0)
         {
-            var delivery = state.Pending[0];
-            var driver = Nearest(state.Drivers, delivery);
-            state = state with
+            var round = new List<(WaitingDriver Driver, Task Sent)>();
+            while (state.Pending.Count > 0 && state.Drivers.Count > 0)
             {
-                Pending = [.. state.Pending.Skip(1)],
-                Drivers = [.. state.Drivers.Where(d => d.DriverId != driver.DriverId)],
-            };
-            try
-            {
-                await context.SignalWorkflowAsync(delivery.DeliveryId, DeliverySignals.DriverAssigned,
-                    new DriverAssigned(driver.DriverId, driver.Location, driver.SpeedMetersPerSecond));
-                state = state with { Assignments = state.Assignments + 1 };
+                var delivery = state.Pending[0];
+                var driver = Nearest(state.Drivers, delivery);
+                state = state with
+                {
+                    Pending = [.. state.Pending.Skip(1)],
+                    Drivers = [.. state.Drivers.Where(d => d.DriverId != driver.DriverId)],
+                };
+                round.Add((driver, context.SignalWorkflowAsync(delivery.DeliveryId, DeliverySignals.DriverAssigned,
+                    new DriverAssigned(driver.DriverId, driver.Location, driver.SpeedMetersPerSecond))));
             }
-            catch (ExternalSignalFailedException)
+            var freed = new List<WaitingDriver>();
+            foreach (var (driver, sent) in round)
             {
-                // The delivery gave up meanwhile: the driver is still free.
-                state = state with { Drivers = [driver, .. state.Drivers] };
+                try
+                {
+                    await sent;
+                    state = state with { Assignments = state.Assignments + 1 };
+                }
+                catch (ExternalSignalFailedException)
+                {
+                    // The delivery gave up meanwhile: the driver is still free.
+                    freed.Add(driver);
+                }
             }
+            state = state with { Drivers = [.. freed, .. state.Drivers] };
         }
         return state;
     }

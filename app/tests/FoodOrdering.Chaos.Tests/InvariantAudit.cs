@@ -48,8 +48,8 @@ public static class InvariantAudit
             .Where(d => d.DriverId.StartsWith(ChaosSystem.DriverPrefix, StringComparison.Ordinal)).ToList();
         var regions = (await http.GetFromJsonAsync<List<RegionView>>("api/regions", ChaosSystem.Json, cancellationToken))!;
         var byState = twins.GroupBy(d => d.State.State).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}");
-        return $"drivers {string.Join(", ", byState)}; waiting in the matchers {regions.Sum(r => r.WaitingDrivers)}, deliveries pending {regions.Sum(r => r.PendingDeliveries)}, "
-            + $"jobs done {twins.Sum(d => d.State.DeliveriesCompleted)}";
+        return $"drivers {string.Join(", ", byState)}; matchers (drivers waiting/deliveries pending) "
+            + $"{string.Join(", ", regions.Select(r => $"{r.Id} {r.WaitingDrivers}/{r.PendingDeliveries}"))}; jobs done {twins.Sum(d => d.State.DeliveriesCompleted)}";
     }
 
     /// <summary>Everything: orders, the payment ledger, and every driver twin's history.</summary>
