@@ -107,7 +107,7 @@ public sealed class ChaosRunner(ChaosPlan plan, ITestOutputHelper output)
                 var http = system.Hosts[_progressHost++ % system.Hosts.Count].Http;
                 Log($"{States(await InvariantAudit.OrdersAsync(http, ids, cancellationToken))}; {await InvariantAudit.DriversAsync(http, cancellationToken)}");
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or OperationCanceledException)
+            catch (Exception ex) when (ex is HttpRequestException or IOException or System.Text.Json.JsonException or OperationCanceledException)
             {
                 // That host is down (or the chaos is over): the next report asks another.
             }

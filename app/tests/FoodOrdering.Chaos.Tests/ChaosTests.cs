@@ -10,7 +10,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     public async Task SingleHostOnSqlite_KilledTwentyTimesUnderOrders_EveryInvariantHolds()
     {
         var plan = new ChaosPlan("sqlite-1-host", Hosts: 1, Orders: 300, HostKills: 20, BrokerOutages: 2, DatabaseRestarts: 0, Drivers: 20,
-            TimeScale: 10, ChaosWindow: TimeSpan.FromSeconds(75), StallLimit: TimeSpan.FromMinutes(3))
+            TimeScale: 10, ChaosWindow: TimeSpan.FromSeconds(150), StallLimit: TimeSpan.FromMinutes(3))
         {
             // A phone moves 1 km between positions: fewer position events for the host to process, the same jobs.
             DriverTick = TimeSpan.FromSeconds(10),

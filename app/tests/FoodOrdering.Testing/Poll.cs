@@ -41,7 +41,7 @@ public static class Poll
     /// <summary>
     /// Asks every <paramref name="interval"/> until <paramref name="condition"/> holds, for as long as it takes while things move:
     /// fails only when <paramref name="progress"/> of the answers has not changed for <paramref name="stallLimit"/> (a hang guard
-    /// that does not depend on the machine's speed). A probe that throws counts as no progress.
+    /// that does not depend on the machine's speed). A probe that fails on the way (connection, cut-off answer, timeout) counts as no progress.
     /// </summary>
     public static async Task<T> WhileProgressingAsync<T>(Func<CancellationToken, Task<T>> probe, Func<T, bool> condition, Func<T, string> progress, string waitingFor,
         TimeSpan stallLimit, TimeSpan interval, Func<string>? diagnostics = null)
@@ -66,7 +66,7 @@ public static class Poll
                     lastChange.Restart();
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException)
             {
                 failure = ex;
             }
