@@ -209,14 +209,15 @@ public sealed class ChaosRunner(ChaosPlan plan, ITestOutputHelper output)
     }
 
     /// <summary>
-    /// SIGKILL to a random host at a random moment of its life (after it has started answering, so every kill
+    /// SIGKILL to a random host at a random moment of its life (1-5 s after it has started answering, so every kill
     /// interrupts work rather than a start-up), and a restart on the same port.
     /// </summary>
     private async Task KillAndRestartAsync(ChaosSystem system, CancellationToken cancellationToken)
     {
         var host = system.Hosts[_random.Next(system.Hosts.Count)];
         await Poll.UntilAsync(host.IsHealthyAsync, $"host {host.Number} to answer before its kill", TimeSpan.FromSeconds(120), system.Diagnostics);
-        await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(0, 1_500)), cancellationToken);
+        // Some life first, even when the schedule is behind (slow restarts): a host killed as soon as it answers does no work.
+        await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(1_000, 5_000)), cancellationToken);
         await host.KillAsync();
         _kills++;
         Log($"host {host.Number} killed (SIGKILL #{_kills.ToString(CultureInfo.InvariantCulture)})");
