@@ -739,48 +739,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
         var pageSize = Math.Clamp(query.PageSize, 1, 1000);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var cmd = new NpgsqlCommand { Connection = connection };
-        var where = new List<string>();
-        if (query.Type is not null)
-        {
-            where.Add("type = @type");
-            cmd.Parameters.AddWithValue("type", query.Type);
-        }
-        if (query.Status is { } status)
-        {
-            where.Add("status = @status");
-            cmd.Parameters.AddWithValue("status", (int)status);
-        }
-        if (query.IdPrefix is { Length: > 0 } prefix)
-        {
-            where.Add("starts_with(workflow_id, @prefix)");
-            cmd.Parameters.AddWithValue("prefix", prefix);
-        }
-        if (query.CreatedAfter is { } after)
-        {
-            where.Add("created_at >= @after");
-            cmd.Parameters.AddWithValue("after", after.ToUnixTimeMilliseconds());
-        }
-        if (query.CreatedBefore is { } before)
-        {
-            where.Add("created_at < @before");
-            cmd.Parameters.AddWithValue("before", before.ToUnixTimeMilliseconds());
-        }
-        if (query.Stuck is { } stuck)
-        {
-            where.Add(stuck ? "stuck_error IS NOT NULL" : "stuck_error IS NULL");
-        }
-        if (PageToken.TryParse(query.PageToken, out var token))
-        {
-            where.Add("(created_at < @tc OR (created_at = @tc AND run_id < @tr))");
-            cmd.Parameters.AddWithValue("tc", token.CreatedAt);
-            cmd.Parameters.AddWithValue("tr", token.RunId);
-        }
-        cmd.CommandText = $"""
-            SELECT {SummaryColumns}
-            FROM executions {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))}
-            ORDER BY created_at DESC, run_id DESC LIMIT @limit
-            """;
-        cmd.Parameters.AddWithValue("limit", pageSize + 1);
+        PrepareList(cmd, query, pageSize, '@', "starts_with(workflow_id, @prefix)");
         var items = new List<WorkflowSummary>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

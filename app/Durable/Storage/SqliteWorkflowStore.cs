@@ -534,49 +534,8 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         var pageSize = Math.Clamp(query.PageSize, 1, 1000);
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        var where = new List<string>();
-        if (query.Type is not null)
-        {
-            where.Add("type = $type");
-            cmd.Parameters.AddWithValue("$type", query.Type);
-        }
-        if (query.Status is { } status)
-        {
-            where.Add("status = $status");
-            cmd.Parameters.AddWithValue("$status", (int)status);
-        }
-        if (query.IdPrefix is { Length: > 0 } prefix)
-        {
-            // Not a range ending at prefix + U+FFFF: SQLite compares UTF-8 bytes, so ids with characters above U+FFFF fell outside it.
-            where.Add("substr(workflow_id, 1, length($p1)) = $p1");
-            cmd.Parameters.AddWithValue("$p1", prefix);
-        }
-        if (query.CreatedAfter is { } after)
-        {
-            where.Add("created_at >= $after");
-            cmd.Parameters.AddWithValue("$after", after.ToUnixTimeMilliseconds());
-        }
-        if (query.CreatedBefore is { } before)
-        {
-            where.Add("created_at < $before");
-            cmd.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
-        }
-        if (query.Stuck is { } stuck)
-        {
-            where.Add(stuck ? "stuck_error IS NOT NULL" : "stuck_error IS NULL");
-        }
-        if (PageToken.TryParse(query.PageToken, out var token))
-        {
-            where.Add("(created_at < $tc OR (created_at = $tc AND run_id < $tr))");
-            cmd.Parameters.AddWithValue("$tc", token.CreatedAt);
-            cmd.Parameters.AddWithValue("$tr", token.RunId);
-        }
-        cmd.CommandText = $"""
-            SELECT {SummaryColumns}
-            FROM executions {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))}
-            ORDER BY created_at DESC, run_id DESC LIMIT $limit
-            """;
-        cmd.Parameters.AddWithValue("$limit", pageSize + 1);
+        // Not a range ending at prefix + U+FFFF: SQLite compares UTF-8 bytes, so ids with characters above U+FFFF fell outside it.
+        PrepareList(cmd, query, pageSize, '$', "substr(workflow_id, 1, length($prefix)) = $prefix");
         var items = new List<WorkflowSummary>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

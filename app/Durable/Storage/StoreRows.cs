@@ -18,6 +18,66 @@ internal static class StoreRows
 
     public const string ActivityColumns = "id, workflow_id, run_id, seq, name, input, attempt, options, trace_parent, scheduled_at";
 
+    /// <summary>
+    /// The run inspector's list query on either store: <paramref name="query"/>'s filters, keyset paging, newest first,
+    /// one row more than <paramref name="pageSize"/> (it tells whether a next page exists). Parameters are named with
+    /// <paramref name="marker"/> ('$' or '@'); <paramref name="idPrefixPredicate"/> matches ids starting with <c>{marker}prefix</c>.
+    /// </summary>
+    public static void PrepareList(DbCommand cmd, WorkflowQuery query, int pageSize, char marker, string idPrefixPredicate)
+    {
+        var where = new List<string>();
+        void Parameter(string name, object value)
+        {
+            var parameter = cmd.CreateParameter();
+            parameter.ParameterName = marker + name;
+            parameter.Value = value;
+            cmd.Parameters.Add(parameter);
+        }
+        // Conditions are written with '$' and take the store's marker.
+        void Where(string condition) => where.Add(condition.Replace('$', marker));
+        if (query.Type is not null)
+        {
+            Where("type = $type");
+            Parameter("type", query.Type);
+        }
+        if (query.Status is { } status)
+        {
+            Where("status = $status");
+            Parameter("status", (int)status);
+        }
+        if (query.IdPrefix is { Length: > 0 } prefix)
+        {
+            where.Add(idPrefixPredicate);
+            Parameter("prefix", prefix);
+        }
+        if (query.CreatedAfter is { } after)
+        {
+            Where("created_at >= $after");
+            Parameter("after", after.ToUnixTimeMilliseconds());
+        }
+        if (query.CreatedBefore is { } before)
+        {
+            Where("created_at < $before");
+            Parameter("before", before.ToUnixTimeMilliseconds());
+        }
+        if (query.Stuck is { } stuck)
+        {
+            Where(stuck ? "stuck_error IS NOT NULL" : "stuck_error IS NULL");
+        }
+        if (PageToken.TryParse(query.PageToken, out var token))
+        {
+            Where("(created_at < $tc OR (created_at = $tc AND run_id < $tr))");
+            Parameter("tc", token.CreatedAt);
+            Parameter("tr", token.RunId);
+        }
+        Parameter("limit", pageSize + 1);
+        cmd.CommandText = $"""
+            SELECT {SummaryColumns}
+            FROM executions {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))}
+            ORDER BY created_at DESC, run_id DESC LIMIT {marker}limit
+            """;
+    }
+
     public static WorkflowDescription ReadDescription(DbDataReader r) => new()
     {
         WorkflowId = r.GetString(0),

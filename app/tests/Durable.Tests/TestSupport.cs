@@ -80,7 +80,8 @@ internal static class TestEnvironment
 /// <summary>Waits for the engine without sleeping blindly: every wait is bounded by a deadline and wakes on store commits.</summary>
 internal static class Wait
 {
-    public static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
+    // Generous: a hang guard only; CI runs test projects side by side on two cores, and PostgreSQL runs are slower.
+    public static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(120);
 
     /// <summary>The workflow's result, or a failure that shows where it stands when it does not finish in time.</summary>
     public static async Task<T> ForResultAsync<T>(DurableTestEnvironment env, string workflowId)

@@ -3,20 +3,18 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FoodOrdering.Host.Api;
 using FoodOrdering.Kafka;
+using TestSupport.Postgres;
 
 namespace FoodOrdering.EndToEnd.Tests;
 
 /// <summary>
 /// docker-compose.yaml: valid for docker-compose, and every setting it passes to our programs tried here, on this
 /// machine: the host and the simulator run with the compose environment and arguments, with local stand-ins for the
-/// compose services (the embedded Kafka broker for "kafka", an OTLP receiver for "jaeger", free ports and a temporary
-/// folder for "host" and its volume).
+/// compose services (the embedded Kafka broker for "kafka", a throwaway PostgreSQL server for "postgres", an OTLP
+/// receiver for "jaeger", free ports and a temporary folder for "host" and its volume).
 /// </summary>
 public sealed class ComposeTests(ITestOutputHelper output)
 {
-    /// <summary>The PostgreSQL store's keys: no PostgreSQL server runs in these tests, so the host keeps its SQLite default here.</summary>
-    private static readonly string[] StoreKeys = ["Durable__Store", "Durable__ConnectionString"];
-
     [Fact]
     public async Task Config_DockerCompose_ValidWithEveryServiceWaitingOnHealth()
     {
@@ -46,6 +44,8 @@ public sealed class ComposeTests(ITestOutputHelper output)
         var compose = await ComposeFile.LoadAsync();
         await using var otlp = await OtlpReceiver.StartAsync();
         using var broker = EmbeddedKafkaBroker.Start();
+        var postgres = await PostgresServer.SharedAsync();
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(await postgres.CreateDatabaseAsync());
         var partitions = int.Parse(compose.Environment("kafka-init")["PARTITIONS"], System.Globalization.CultureInfo.InvariantCulture);
         foreach (var topic in compose.Topics())
         {
@@ -61,13 +61,14 @@ public sealed class ComposeTests(ITestOutputHelper output)
             ["kafka:9092"] = broker.BootstrapServers,
             ["http://jaeger:4318"] = otlp.Endpoint.ToString().TrimEnd('/'),
             ["/data"] = directory,
+            [compose.Environment("host")["Durable__ConnectionString"]] = database.ConnectionString,
         };
         string Local(string value) => local.Aggregate(value, (v, r) => v.Replace(r.Key, r.Value, StringComparison.Ordinal));
         Dictionary<string, string> EnvironmentOf(string service)
         {
-            var environment = compose.Environment(service).Where(e => !StoreKeys.Contains(e.Key)).ToDictionary(e => e.Key, e => Local(e.Value), StringComparer.Ordinal);
+            var environment = compose.Environment(service).ToDictionary(e => e.Key, e => Local(e.Value), StringComparer.Ordinal);
             // Every address the compose file names has a local stand-in: nothing is left pointing at a compose service.
-            Assert.All(environment, e => Assert.DoesNotMatch(@"//(kafka|jaeger|host|postgres)\b|\bkafka:9092", e.Value));
+            Assert.All(environment, e => Assert.DoesNotMatch(@"//(kafka|jaeger|host|postgres)\b|\bkafka:9092|Host=postgres\b", e.Value));
             return environment;
         }
 
@@ -97,7 +98,10 @@ public sealed class ComposeTests(ITestOutputHelper output)
             Assert.Equal("http/protobuf", info.Telemetry.Protocol);
             Assert.Equal("foodordering-host", info.Telemetry.ServiceName);
             Assert.Equal(new Uri("http://localhost:16686"), info.Telemetry.JaegerUiUrl);
-            Assert.StartsWith(directory, info.StorePath, StringComparison.Ordinal);
+            // The engine (and with it the ledger and the kitchens) on PostgreSQL, as in compose.
+            Assert.Equal("Postgres", hostEnvironment["Durable__Store"]);
+            Assert.StartsWith("PostgreSQL ", info.Store, StringComparison.Ordinal);
+            Assert.EndsWith($"/{database.Database}", info.Store, StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("health")).StatusCode);
 
             simulator = ChildProcess.Start("FoodOrdering.DriverSimulator", [.. compose.Command("simulator").Select(Local)], EnvironmentOf("simulator"));

@@ -24,7 +24,7 @@ public sealed class HostTests(HostFactory host) : IClassFixture<HostFactory>
         var info = (await _client.GetFromJsonAsync<HostInfo>("/api/info", Api.Json))!;
 
         Assert.Equal("FoodOrdering", info.Name);
-        Assert.Equal(host.StorePath, info.StorePath);
+        Assert.Equal($"SQLite {host.StorePath}", info.Store);
         Assert.True(File.Exists(host.StorePath));
     }
 
