@@ -91,6 +91,22 @@ public sealed class WorkflowContext
         return DurableJson.Deserialize<T>(payload);
     }
 
+    /// <summary>
+    /// Takes the oldest signal of that name if one has arrived, without waiting (no timer: what arrived with this activation
+    /// or before it counts, and a workflow that then ends cannot close over a signal that came later, which re-runs it).
+    /// </summary>
+    public bool TryTakeSignal<T>(string name, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (!_instance.TryTakeSignal(name, out var payload))
+        {
+            value = default;
+            return false;
+        }
+        value = DurableJson.Deserialize<T>(payload)!;
+        return true;
+    }
+
     /// <summary>Waits for a signal that carries no data.</summary>
     public Task WaitForSignalAsync(string name, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {

@@ -19,7 +19,7 @@ internal sealed record Job(string DeliveryId, string OrderId, string RestaurantI
 
 internal sealed record RegionInfo(string Id, string Name, GeoPoint Center, double RadiusMeters);
 
-internal sealed record TwinState(string DriverId, string State, string? RegionId, GeoPoint? Location, Job? Job);
+internal sealed record TwinState(string DriverId, string State, string? RegionId, GeoPoint? Location, Job? Job, string? ShiftId = null);
 
 internal sealed record DriverInfo(string DriverId, TwinState State);
 
@@ -112,6 +112,7 @@ internal static class DriversMode
     private sealed class Phone(string driverId, RegionInfo region, DriversSettings settings, HttpClient http, PositionPublisher producer, DriverTokenStore tokens)
     {
         private bool _toldNoToken;
+        private string? _shiftKey;
         private GeoPoint _position = Start(driverId, region);
         private int _delivered;
         private string _activity = "starting";
@@ -141,6 +142,7 @@ internal static class DriversMode
                     Show("to the customer", job.OrderId);
                     await DriveToAsync(job.CustomerLocation, cancellationToken);
                     await ReportAsync("delivered", job, cancellationToken);
+                    _shiftKey = null;
                     _delivered++;
                     Show("pausing", null);
                     Log($"{driverId}: delivered order {job.OrderId}");
@@ -167,8 +169,18 @@ internal static class DriversMode
                 {
                     _position = location;
                 }
-                if (known is { State: "DELIVERING" or "WAITING_FOR_WORK" } && tokens.Get(driverId) is null)
+                if (known is { State: "DELIVERING" or "WAITING_FOR_WORK" } && !HoldsTokenFor(known))
                 {
+                    // Most likely this phone started that shift and lost the answer (the host died meanwhile): its key gets the token again.
+                    if (_shiftKey is not null && await StartShiftAsync(cancellationToken) is { } ours)
+                    {
+                        if (ours)
+                        {
+                            continue;
+                        }
+                        // Someone else's shift: this key will not get its token.
+                        _shiftKey = null;
+                    }
                     // On a shift whose token this phone never got: only its holder (or the operator, ending the shift) can go on.
                     if (!_toldNoToken)
                     {
@@ -186,22 +198,9 @@ internal static class DriversMode
                 {
                     return null;
                 }
-                var started = await TryAsync(async () =>
-                {
-                    using var response = await http.PostAsJsonAsync($"api/drivers/{driverId}/shift",
-                        new { regionId = region.Id, lat = _position.Lat, lon = _position.Lon, speedMetersPerSecond = settings.Speed }, Json, cancellationToken);
-                    if (response.StatusCode == HttpStatusCode.BadRequest)
-                    {
-                        // A request the host refuses will never work: say why and stop this phone.
-                        throw new InvalidOperationException($"{driverId}: the host refused the shift: {await response.Content.ReadAsStringAsync(cancellationToken)}");
-                    }
-                    if (response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync<ShiftInfo>(Json, cancellationToken) is { Token: { } token })
-                    {
-                        tokens.Set(driverId, token);
-                        return true;
-                    }
-                    return response.StatusCode == HttpStatusCode.Conflict;
-                }, cancellationToken);
+                // A new shift gets a new key, kept until its job is done: asking again with it (the answer got lost) gets this shift's token.
+                _shiftKey ??= NewShiftKey();
+                var started = await StartShiftAsync(cancellationToken) is not null;
                 if (started)
                 {
                     await PublishAsync(cancellationToken);
@@ -209,6 +208,33 @@ internal static class DriversMode
                 }
             }
         }
+
+        /// <summary>Starts the shift of <see cref="_shiftKey"/> (or gets its token again): true with the token, false on 409, null on any other answer.</summary>
+        private Task<bool?> StartShiftAsync(CancellationToken cancellationToken) =>
+            TryAsync<bool?>(async () =>
+            {
+                using var response = await http.PostAsJsonAsync($"api/drivers/{driverId}/shift",
+                    new { regionId = region.Id, lat = _position.Lat, lon = _position.Lon, speedMetersPerSecond = settings.Speed, shiftKey = _shiftKey }, Json, cancellationToken);
+                if (response.StatusCode == HttpStatusCode.BadRequest)
+                {
+                    // A request the host refuses will never work: say why and stop this phone.
+                    throw new InvalidOperationException($"{driverId}: the host refused the shift: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                }
+                if (response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync<ShiftInfo>(Json, cancellationToken) is { Token: { } token })
+                {
+                    tokens.Set(driverId, token);
+                    return true;
+                }
+                return response.StatusCode == HttpStatusCode.Conflict ? false : null;
+            }, cancellationToken);
+
+        /// <summary>Whether this phone's token is for the shift the twin is on (a token is "{shiftId}.{mac}").</summary>
+        private bool HoldsTokenFor(TwinState twin) => IsFor(twin, tokens.Get(driverId)) || IsFor(twin, tokens.Get(driverId, reload: true));
+
+        private static bool IsFor(TwinState twin, string? token) =>
+            token is not null && (twin.ShiftId is null || token.StartsWith(twin.ShiftId + ".", StringComparison.Ordinal));
+
+        private static string NewShiftKey() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
         private async Task<Job> WaitForJobAsync(CancellationToken cancellationToken)
         {

@@ -419,6 +419,17 @@ internal sealed class WorkflowInstance
         return tcs.Task;
     }
 
+    public bool TryTakeSignal(string name, out string? payload)
+    {
+        var index = _buffered.FindIndex(s => string.Equals(s.Name, name, StringComparison.Ordinal));
+        payload = index >= 0 ? _buffered[index].Payload : null;
+        if (index >= 0)
+        {
+            _buffered.RemoveAt(index);
+        }
+        return index >= 0;
+    }
+
     private void DeliverSignal(string name, string? payload)
     {
         if (_waiters.TryGetValue(name, out var queue) && queue.First is { } first)

@@ -63,12 +63,27 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
     /// <summary>The owner written into this host's leases.</summary>
     public string OwnerId { get; }
 
+    /// <summary>Attempts to reach the database at start (about two minutes) before the host gives up.</summary>
+    private const int StartAttempts = 30;
+
     /// <summary>The schema version this build creates and understands.</summary>
     public static int SchemaVersion => PostgresSchema.Versions.Length;
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        await MigrateAsync(cancellationToken);
+        // A host may start before its database, or while it restarts: it waits for it (a while) rather than dying.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await MigrateAsync(cancellationToken);
+                break;
+            }
+            catch (NpgsqlException ex) when (ex.IsTransient && attempt < StartAttempts)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, attempt)), cancellationToken);
+            }
+        }
         _listener = Task.Run(() => ListenAsync(_stop.Token), CancellationToken.None);
         _renewer = Task.Run(() => RenewLeasesAsync(_stop.Token), CancellationToken.None);
         _notifier = Task.Run(() => NotifyAsync(_stop.Token), CancellationToken.None);

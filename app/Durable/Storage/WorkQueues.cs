@@ -18,6 +18,7 @@ internal sealed class WorkQueues
     private readonly HashSet<long> _readyActivitySet = [];
     private readonly PriorityQueue<long, long> _laterActivities = new();
     private readonly HashSet<long> _leasedActivities = [];
+    private readonly HashSet<long> _deferredActivities = [];
 
     public void AddRun(string runId, long visibleAtMs, long nowMs)
     {
@@ -134,6 +135,11 @@ internal sealed class WorkQueues
                 {
                     ids.Add(id);
                 }
+                else
+                {
+                    // Rescheduled (a retry due at once) before its previous attempt's lease was released: queued again on release.
+                    _deferredActivities.Add(id);
+                }
             }
         }
         return ids;
@@ -144,6 +150,10 @@ internal sealed class WorkQueues
         lock (_gate)
         {
             _leasedActivities.Remove(id);
+            if (_deferredActivities.Remove(id) && _readyActivitySet.Add(id))
+            {
+                _readyActivities.Enqueue(id);
+            }
         }
     }
 

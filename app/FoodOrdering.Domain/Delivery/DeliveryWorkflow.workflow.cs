@@ -33,6 +33,7 @@ public sealed class DeliveryWorkflow : Workflow<DeliveryRequest, DeliveryResult>
             catch (SignalTimeoutException)
             {
                 await context.SignalWorkflowAsync<MatcherEvent>(matcher, MatcherSignals.Event, new RequestWithdrawn(request.DeliveryId));
+                await ReturnLateDriverAsync(context, matcher);
                 return new DeliveryResult(DeliveryOutcome.NoDriver, null, context.UtcNow, $"No driver became available within {request.DriverTimeout.TotalMinutes:0} minutes.");
             }
 
@@ -54,6 +55,20 @@ public sealed class DeliveryWorkflow : Workflow<DeliveryRequest, DeliveryResult>
                 return outcome;
             }
             // The driver abandoned the job before pickup: ask the matcher again.
+        }
+    }
+
+    /// <summary>
+    /// The matcher may have given this delivery a driver just as the wait ran out (the assignment then arrives after the
+    /// timeout, before the matcher sees the withdrawal). That driver never got the job and the matcher no longer counts it
+    /// as waiting: without this it would wait for work forever. So it goes back to the matcher.
+    /// </summary>
+    private static async Task ReturnLateDriverAsync(WorkflowContext context, string matcher)
+    {
+        // Whatever came with the withdrawal's acknowledgement or before it; one that comes later re-runs this activation.
+        if (context.TryTakeSignal<DriverAssigned>(DeliverySignals.DriverAssigned, out var late))
+        {
+            await context.SignalWorkflowAsync<MatcherEvent>(matcher, MatcherSignals.Event, new DriverAvailable(late.DriverId, late.DriverLocation, late.SpeedMetersPerSecond));
         }
     }
 

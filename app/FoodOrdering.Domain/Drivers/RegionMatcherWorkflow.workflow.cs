@@ -14,11 +14,21 @@ public sealed class RegionMatcherWorkflow : Workflow<MatcherState, MatcherState>
     public override async Task<MatcherState> RunAsync(WorkflowContext context, MatcherState state)
     {
         context.SetStatus(state);
-        for (var handled = 0; handled < EventsPerRun; handled++)
+        var handled = 0;
+        while (handled < EventsPerRun)
         {
-            var e = await context.WaitForSignalAsync<MatcherEvent>(MatcherSignals.Event);
-            state = Apply(state, e);
-            state = await MatchAsync(context, state);
+            if (state.Pending.Count == 0 || state.Drivers.Count == 0)
+            {
+                state = Apply(state, await context.WaitForSignalAsync<MatcherEvent>(MatcherSignals.Event));
+                handled++;
+            }
+            // Everything else that has arrived too (withdrawals above all), so that no round goes to deliveries that gave up.
+            while (handled < EventsPerRun && context.TryTakeSignal<MatcherEvent>(MatcherSignals.Event, out var next))
+            {
+                state = Apply(state, next);
+                handled++;
+            }
+            state = await MatchRoundAsync(context, state);
             context.SetStatus(state);
         }
         throw context.ContinueAsNew(state);
@@ -44,8 +54,13 @@ public sealed class RegionMatcherWorkflow : Workflow<MatcherState, MatcherState>
         };
     }
 
-    private static async Task<MatcherState> MatchAsync(WorkflowContext context, MatcherState state)
+    /// <summary>
+    /// One round: pairs pending deliveries with waiting drivers, sends the assignments together and awaits them together
+    /// (one round trip, not one per pair). A driver whose delivery gave up meanwhile is free again for the next round.
+    /// </summary>
+    private static async Task<MatcherState> MatchRoundAsync(WorkflowContext context, MatcherState state)
     {
+        var round = new List<(WaitingDriver Driver, Task Sent)>();
         while (state.Pending.Count > 0 && state.Drivers.Count > 0)
         {
             var delivery = state.Pending[0];
@@ -55,19 +70,24 @@ public sealed class RegionMatcherWorkflow : Workflow<MatcherState, MatcherState>
                 Pending = [.. state.Pending.Skip(1)],
                 Drivers = [.. state.Drivers.Where(d => d.DriverId != driver.DriverId)],
             };
+            round.Add((driver, context.SignalWorkflowAsync(delivery.DeliveryId, DeliverySignals.DriverAssigned,
+                new DriverAssigned(driver.DriverId, driver.Location, driver.SpeedMetersPerSecond))));
+        }
+        var freed = new List<WaitingDriver>();
+        foreach (var (driver, sent) in round)
+        {
             try
             {
-                await context.SignalWorkflowAsync(delivery.DeliveryId, DeliverySignals.DriverAssigned,
-                    new DriverAssigned(driver.DriverId, driver.Location, driver.SpeedMetersPerSecond));
+                await sent;
                 state = state with { Assignments = state.Assignments + 1 };
             }
             catch (ExternalSignalFailedException)
             {
                 // The delivery gave up meanwhile: the driver is still free.
-                state = state with { Drivers = [driver, .. state.Drivers] };
+                freed.Add(driver);
             }
         }
-        return state;
+        return state with { Drivers = [.. freed, .. state.Drivers] };
     }
 
     /// <summary>Nearest to the restaurant; among drivers at the same distance, the one waiting longest.</summary>

@@ -21,6 +21,12 @@ public sealed class ActorTokens(byte[] orderKey, byte[] driverKey)
     /// <summary>A driver's token for one shift: "{shiftId}.{mac}"; the shift id is public, the mac proves the host issued it.</summary>
     public string ForDriver(string driverId, string shiftId) => $"{shiftId}.{Encode(Mac(driverKey, "driver", driverId + "\n" + shiftId))}";
 
+    /// <summary>
+    /// The shift id that a phone's own secret <paramref name="shiftKey"/> stands for: the phone can ask again for the shift it
+    /// started (when the answer was lost) and get its token again; nobody without the key can.
+    /// </summary>
+    public string ShiftIdFor(string driverId, string shiftKey) => Encode(Mac(driverKey, "shift", driverId + "\n" + shiftKey))[..16];
+
     /// <summary>A fresh, random shift id.</summary>
     public static string NewShiftId() => Encode(RandomNumberGenerator.GetBytes(12));
 

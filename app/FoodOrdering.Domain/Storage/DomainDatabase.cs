@@ -82,6 +82,23 @@ public sealed class DomainDatabase : IDisposable
     /// </summary>
     public void Migrate(string name, string schema)
     {
+        // A host may start before its database, or while it restarts: it waits for it (about two minutes) rather than dying.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                MigrateOnce(name, schema);
+                return;
+            }
+            catch (NpgsqlException ex) when (ex.IsTransient && attempt < 30)
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(Math.Min(5, attempt)));
+            }
+        }
+    }
+
+    private void MigrateOnce(string name, string schema)
+    {
         using var connection = Open();
         if (!IsPostgres)
         {

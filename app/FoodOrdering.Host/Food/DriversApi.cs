@@ -12,7 +12,9 @@ using Microsoft.Extensions.Options;
 
 namespace FoodOrdering.Host.Food;
 
-public sealed record StartShift(string? RegionId, double? Lat, double? Lon, double? SpeedMetersPerSecond);
+/// <param name="ShiftKey">Optional: a secret the phone makes up for this shift (16-200 characters). Starting again with the same key
+/// while that shift runs answers 202 with the same token, so a phone that lost the answer can carry on.</param>
+public sealed record StartShift(string? RegionId, double? Lat, double? Lon, double? SpeedMetersPerSecond, string? ShiftKey = null);
 
 public sealed record JobReport(string? DeliveryId);
 
@@ -103,15 +105,24 @@ public static class DriversApi
         {
             errors["speedMetersPerSecond"] = ["The speed must be above 0 and at most 100 m/s."];
         }
+        if (body.ShiftKey is { Length: < 16 or > 200 })
+        {
+            errors["shiftKey"] = ["A shift key is 16-200 characters."];
+        }
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
         }
+        var shiftId = body.ShiftKey is null ? ActorTokens.NewShiftId() : tokens.ShiftIdFor(id, body.ShiftKey);
         if (await FindAsync(client, id, cancellationToken) is { State.State: not DriverState.Idle } busy)
         {
+            // The phone that started this shift asking again (it lost the answer): the same token again.
+            if (body.ShiftKey is not null && busy.State.ShiftId == shiftId)
+            {
+                return TypedResults.Accepted($"/api/drivers/{id}", new ShiftView(id, busy.State, busy.RunId, tokens.ForDriver(id, shiftId)));
+            }
             return WrongState(id, busy.State.State, "start a shift", "IDLE");
         }
-        var shiftId = ActorTokens.NewShiftId();
         await client.SignalWithStartAsync<DriverEvent>(TwinType, DriverSignals.WorkflowId(id), DurableJson.Serialize(new DriverTwinState { DriverId = id }),
             DriverSignals.Event, new ShiftStarted(region!.Id, location, body.SpeedMetersPerSecond, shiftId), cancellationToken);
         // A twin started just now may not have run yet: it then shows as the fresh twin it will be.

@@ -7,7 +7,11 @@ namespace FoodOrdering.Chaos.Tests;
 /// <summary>What a chaos run does: how many hosts and orders, and how many faults of each kind at random moments.</summary>
 public sealed record ChaosPlan(
     string Name, int Hosts, int Orders, int HostKills, int BrokerOutages, int DatabaseRestarts, int Drivers, double TimeScale, TimeSpan ChaosWindow,
-    TimeSpan QuiescenceLimit, int Seed = 7);
+    TimeSpan StallLimit, int Seed = 7)
+{
+    /// <summary>How often (simulated time) a phone moves and publishes its position.</summary>
+    public TimeSpan DriverTick { get; init; } = TimeSpan.FromSeconds(6);
+}
 
 /// <summary>A database the chaos may restart (stop, then start again on the same port and files).</summary>
 public interface IRestartableDatabase
@@ -18,7 +22,7 @@ public interface IRestartableDatabase
 /// <summary>
 /// Runs a plan: starts the system, publishes the orders over the chaos window (a few twice, a few cancelled by the
 /// customer) while hosts are killed with SIGKILL and restarted, Kafka brokers go down and up and the database restarts,
-/// then waits until the system is quiescent and audits it.
+/// then waits until the system is quiescent (for as long as orders keep moving) and audits it.
 /// </summary>
 public sealed class ChaosRunner(ChaosPlan plan, ITestOutputHelper output)
 {
@@ -30,18 +34,24 @@ public sealed class ChaosRunner(ChaosPlan plan, ITestOutputHelper output)
     private int _databaseRestarts;
     private int _cancelRequests;
     private int _duplicates;
+    private int _progressHost;
+    private readonly string _logPath = Path.Combine(AppContext.BaseDirectory, $"chaos-{plan.Name}.log");
 
     public async Task<AuditResult> RunAsync(Func<int, string, IReadOnlyDictionary<string, string>> storeEnvironment, IRestartableDatabase? database = null)
     {
+        File.Delete(_logPath);
         await using var system = ChaosSystem.Start(plan.Hosts, plan.TimeScale, storeEnvironment);
         await system.WaitHealthyAsync(TimeSpan.FromSeconds(120));
         Log($"{plan.Hosts} host(s) up ({string.Join(", ", system.Hosts.Select(h => h.BaseAddress))}), Kafka {system.Kafka.BootstrapServers}");
-        var simulator = system.StartDrivers(system.Hosts[0], plan.Drivers);
+        var simulators = system.StartDrivers(plan.Drivers, plan.DriverTick);
         var orders = ChaosOrders.Make(plan.Orders, _random);
 
         using var stop = new CancellationTokenSource();
         var publishing = PublishAsync(system, orders, stop.Token);
         var faults = FaultsAsync(system, database, stop.Token);
+        var ids = orders.Select(o => o.Id).ToList();
+        using var chaosOver = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+        var progress = ProgressAsync(system, ids, chaosOver.Token);
         try
         {
             await Task.WhenAll(publishing, faults);
@@ -51,27 +61,24 @@ public sealed class ChaosRunner(ChaosPlan plan, ITestOutputHelper output)
             await stop.CancelAsync();
             throw;
         }
+        finally
+        {
+            await chaosOver.CancelAsync();
+            await progress;
+        }
         Log($"chaos over: {_kills} host kills, {_restarts} restarts, {_brokerOutages} broker outages, {_databaseRestarts} database restarts; "
             + $"{orders.Count} orders published ({_duplicates} twice), {_cancelRequests} cancellations asked");
         await system.WaitHealthyAsync(TimeSpan.FromSeconds(120));
 
-        var ids = orders.Select(o => o.Id).ToList();
         var http = system.Hosts[^1].Http;
-        var last = "";
-        var lastLogged = TimeSpan.Zero;
-        await Poll.UntilAsync(async ct =>
+        // A hang guard, not a time limit: the wait goes on while orders keep moving, however slow the machine is.
+        await Poll.WhileProgressingAsync(async ct =>
         {
-            Assert.False(simulator.HasExited, "the driver simulator died\n" + simulator.Output());
+            Assert.DoesNotContain(simulators, s => s.HasExited);
             var audit = await InvariantAudit.OrdersAsync(http, ids, ct);
-            last = string.Join(", ", audit.ByState.OrderBy(s => s.Key).Select(s => $"{s.Key} {s.Value}")) + $"; lost {audit.Lost}";
-            if (_clock.Elapsed - lastLogged > TimeSpan.FromSeconds(5) || audit.Quiescent)
-            {
-                Log(last);
-                lastLogged = _clock.Elapsed;
-            }
-            return audit.Quiescent;
-        }, "every order to end", plan.QuiescenceLimit, () => last + "\n" + system.Diagnostics());
-
+            Log($"{States(audit)}; {await InvariantAudit.DriversAsync(http, ct)}");
+            return audit;
+        }, audit => audit.Quiescent, States, "every order to end", plan.StallLimit, TimeSpan.FromSeconds(3), system.Diagnostics);
         var result = await InvariantAudit.FullAsync(http, ids, CancellationToken.None);
         var report = $"CHAOS {plan.Name}: {plan.Hosts} host(s), {_kills} SIGKILLs and {_restarts} restarts, {_brokerOutages} Kafka broker outages, "
             + $"{_databaseRestarts} database restarts, {_duplicates} orders published twice, {_cancelRequests} cancellations asked; {result.Summary()}; "
@@ -86,25 +93,48 @@ public sealed class ChaosRunner(ChaosPlan plan, ITestOutputHelper output)
         return result;
     }
 
+    private static string States(AuditResult audit) =>
+        string.Join(", ", audit.ByState.OrderBy(s => s.Key).Select(s => $"{s.Key} {s.Value}")) + $"; lost {audit.Lost}, stuck {audit.Stuck}";
+
+    /// <summary>Every few seconds of the chaos, the orders' states and the drivers, through whichever host answers.</summary>
+    private async Task ProgressAsync(ChaosSystem system, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(10), cancellationToken);
+                var http = system.Hosts[_progressHost++ % system.Hosts.Count].Http;
+                Log($"{States(await InvariantAudit.OrdersAsync(http, ids, cancellationToken))}; {await InvariantAudit.DriversAsync(http, cancellationToken)}");
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or System.Text.Json.JsonException or OperationCanceledException)
+            {
+                // That host is down (or the chaos is over): the next report asks another.
+            }
+        }
+    }
+
     private async Task PublishAsync(ChaosSystem system, IReadOnlyList<OrderRequest> orders, CancellationToken cancellationToken)
     {
         // The orders go out over the first two thirds of the window, so faults hit every stage of their lives.
         var spacing = plan.ChaosWindow * 2 / 3 / Math.Max(1, orders.Count);
         var start = _clock.Elapsed;
         var cancels = new List<Task>();
+        // Not awaited one by one: while a broker is down its records wait in the producer, and the schedule goes on.
+        var published = new List<Task>();
         for (var i = 0; i < orders.Count; i++)
         {
             var order = orders[i];
-            await system.PublishAsync(order.Id, ChaosOrders.ToJson(order));
+            published.Add(system.PublishAsync(order.Id, ChaosOrders.ToJson(order)));
             if (i % 50 == 25)
             {
                 // Kafka delivers at least once: a repeated record must start, charge and deliver nothing again.
-                await system.PublishAsync(order.Id, ChaosOrders.ToJson(order));
+                published.Add(system.PublishAsync(order.Id, ChaosOrders.ToJson(order)));
                 _duplicates++;
             }
             if (i % 25 == 10)
             {
-                cancels.Add(CancelAsync(system, order.Id, cancellationToken));
+                cancels.Add(CancelAsync(system, order.Id, published[^1], cancellationToken));
             }
             var due = start + spacing * (i + 1);
             if (due > _clock.Elapsed)
@@ -112,12 +142,14 @@ public sealed class ChaosRunner(ChaosPlan plan, ITestOutputHelper output)
                 await Task.Delay(due - _clock.Elapsed, cancellationToken);
             }
         }
+        await Task.WhenAll(published);
         await Task.WhenAll(cancels);
     }
 
-    /// <summary>A customer's cancellation through any host that answers (409 once preparation started is an answer too).</summary>
-    private async Task CancelAsync(ChaosSystem system, string orderId, CancellationToken cancellationToken)
+    /// <summary>A customer's cancellation, once the order is in Kafka, through any host that answers (409 once preparation started is an answer too).</summary>
+    private async Task CancelAsync(ChaosSystem system, string orderId, Task published, CancellationToken cancellationToken)
     {
+        await published;
         Interlocked.Increment(ref _cancelRequests);
         for (var attempt = 0; attempt < 20 && !cancellationToken.IsCancellationRequested; attempt++)
         {
@@ -177,14 +209,15 @@ public sealed class ChaosRunner(ChaosPlan plan, ITestOutputHelper output)
     }
 
     /// <summary>
-    /// SIGKILL to a random host at a random moment of its life (after it has started answering, so every kill
+    /// SIGKILL to a random host at a random moment of its life (1-5 s after it has started answering, so every kill
     /// interrupts work rather than a start-up), and a restart on the same port.
     /// </summary>
     private async Task KillAndRestartAsync(ChaosSystem system, CancellationToken cancellationToken)
     {
         var host = system.Hosts[_random.Next(system.Hosts.Count)];
         await Poll.UntilAsync(host.IsHealthyAsync, $"host {host.Number} to answer before its kill", TimeSpan.FromSeconds(120), system.Diagnostics);
-        await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(0, 1_500)), cancellationToken);
+        // Some life first, even when the schedule is behind (slow restarts): a host killed as soon as it answers does no work.
+        await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(1_000, 5_000)), cancellationToken);
         await host.KillAsync();
         _kills++;
         Log($"host {host.Number} killed (SIGKILL #{_kills.ToString(CultureInfo.InvariantCulture)})");
@@ -192,5 +225,14 @@ public sealed class ChaosRunner(ChaosPlan plan, ITestOutputHelper output)
         _restarts++;
     }
 
-    private void Log(string message) => output.WriteLine($"{_clock.Elapsed.TotalSeconds,6:0.0}s {message}");
+    /// <summary>To the test's output, and as it happens to chaos-{name}.log next to the test binaries (to follow a run live).</summary>
+    private void Log(string message)
+    {
+        var line = $"{_clock.Elapsed.TotalSeconds,6:0.0}s {message}";
+        output.WriteLine(line);
+        lock (_clock)
+        {
+            File.AppendAllText(_logPath, line + Environment.NewLine);
+        }
+    }
 }

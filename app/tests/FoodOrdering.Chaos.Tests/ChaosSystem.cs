@@ -30,6 +30,8 @@ public sealed class ChaosSystem : IAsyncDisposable
         _producer = new ProducerBuilder<string, string>(new ProducerConfig
         {
             BootstrapServers = kafka.BootstrapServers, Acks = Acks.All, LingerMs = 2, EnableIdempotence = false, MessageTimeoutMs = 120_000,
+            // A request to a broker taken down is given up (and retried) after seconds, not after librdkafka's minute.
+            RequestTimeoutMs = 5_000, SocketTimeoutMs = 5_000,
         }).Build();
     }
 
@@ -91,18 +93,24 @@ public sealed class ChaosSystem : IAsyncDisposable
     public Task WaitHealthyAsync(TimeSpan limit) =>
         Poll.UntilAsync(async ct => (await Task.WhenAll(Hosts.Select(h => h.IsHealthyAsync(ct)))).All(ok => ok), "every host to answer /health", limit, Diagnostics);
 
-    /// <summary>The driver simulator's phones, against <paramref name="host"/> (they retry while it is down) and the Kafka cluster.</summary>
-    public ChildProcess StartDrivers(HostProcess host, int drivers)
-    {
-        var simulator = ChildProcess.Start("FoodOrdering.DriverSimulator",
+    /// <summary>
+    /// The drivers' phones: one simulator per host, each with its share of the drivers against that host (phones reach
+    /// different hosts, as behind a load balancer; while a host is down its phones retry it). Positions go to the Kafka cluster.
+    /// </summary>
+    public IReadOnlyList<ChildProcess> StartDrivers(int drivers, TimeSpan tick) =>
+    [
+        .. Hosts.Select(host => ChildProcess.Start("FoodOrdering.DriverSimulator",
         [
-            "drivers", "--app", host.BaseAddress.ToString(), "--kafka", Kafka.BootstrapServers, "-n", drivers.ToString(CultureInfo.InvariantCulture),
-            "--prefix", DriverPrefix, "--speed", "100", "--tick", "00:00:06", "--pause", "00:00:01",
-            "--tokens", Path.Combine(Directory, $"driver-tokens-{_simulators.Count + 1}.json"),
-        ]);
-        _simulators.Add(simulator);
-        return simulator;
-    }
+            "drivers", "--app", host.BaseAddress.ToString(), "--kafka", Kafka.BootstrapServers,
+            "-n", (drivers / Hosts.Count + (host.Number <= drivers % Hosts.Count ? 1 : 0)).ToString(CultureInfo.InvariantCulture),
+            "--prefix", $"{DriverPrefix}-{host.Number}", "--speed", "100", "--tick", tick.ToString("c", CultureInfo.InvariantCulture), "--pause", "00:00:01",
+            "--tokens", Path.Combine(Directory, $"driver-tokens-{host.Number}.json"),
+        ])).Select(simulator =>
+        {
+            _simulators.Add(simulator);
+            return simulator;
+        }),
+    ];
 
     /// <summary>Publishes an order to "orders" (acknowledged by the cluster; retried by the producer while a broker is down).</summary>
     public Task PublishAsync(string key, string value) => _producer.ProduceAsync("orders", new Message<string, string> { Key = key, Value = value });

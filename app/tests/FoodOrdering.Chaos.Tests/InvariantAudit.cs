@@ -5,6 +5,7 @@ using FoodOrdering.Domain.Drivers;
 using FoodOrdering.Domain.Orders;
 using FoodOrdering.Domain.Payments;
 using FoodOrdering.Host.Api;
+using FoodOrdering.Host.Food;
 
 namespace FoodOrdering.Chaos.Tests;
 
@@ -36,6 +37,20 @@ public static class InvariantAudit
     /// <summary>Only the orders' view: enough to tell whether the system is quiescent.</summary>
     public static async Task<AuditResult> OrdersAsync(HttpClient http, IReadOnlyCollection<string> produced, CancellationToken cancellationToken) =>
         await AuditAsync(http, produced, deep: false, cancellationToken);
+
+    /// <summary>
+    /// The drivers right now: twins by state, and how many of the twins waiting for work their region's matcher knows (a
+    /// waiting twin its matcher does not know would never get a job again).
+    /// </summary>
+    public static async Task<string> DriversAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        var twins = (await http.GetFromJsonAsync<List<DriverView>>("api/drivers", ChaosSystem.Json, cancellationToken))!
+            .Where(d => d.DriverId.StartsWith(ChaosSystem.DriverPrefix, StringComparison.Ordinal)).ToList();
+        var regions = (await http.GetFromJsonAsync<List<RegionView>>("api/regions", ChaosSystem.Json, cancellationToken))!;
+        var byState = twins.GroupBy(d => d.State.State).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}");
+        return $"drivers {string.Join(", ", byState)}; matchers (drivers waiting/deliveries pending) "
+            + $"{string.Join(", ", regions.Select(r => $"{r.Id} {r.WaitingDrivers}/{r.PendingDeliveries}"))}; jobs done {twins.Sum(d => d.State.DeliveriesCompleted)}";
+    }
 
     /// <summary>Everything: orders, the payment ledger, and every driver twin's history.</summary>
     public static async Task<AuditResult> FullAsync(HttpClient http, IReadOnlyCollection<string> produced, CancellationToken cancellationToken) =>

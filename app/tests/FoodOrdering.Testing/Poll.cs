@@ -37,4 +37,44 @@ public static class Poll
             throw new TimeoutException($"Waited {deadlineAfter} for {waitingFor} ({conditionText}); last seen: {JsonSerializer.Serialize(last, FoodOrderingSystem.Json)}\n{diagnostics?.Invoke()}");
         }
     }
+
+    /// <summary>
+    /// Asks every <paramref name="interval"/> until <paramref name="condition"/> holds, for as long as it takes while things move:
+    /// fails only when <paramref name="progress"/> of the answers has not changed for <paramref name="stallLimit"/> (a hang guard
+    /// that does not depend on the machine's speed). A probe that fails on the way (connection, cut-off answer, timeout) counts as no progress.
+    /// </summary>
+    public static async Task<T> WhileProgressingAsync<T>(Func<CancellationToken, Task<T>> probe, Func<T, bool> condition, Func<T, string> progress, string waitingFor,
+        TimeSpan stallLimit, TimeSpan interval, Func<string>? diagnostics = null)
+    {
+        string? seen = null;
+        var lastChange = System.Diagnostics.Stopwatch.StartNew();
+        Exception? failure = null;
+        while (true)
+        {
+            try
+            {
+                var answer = await probe(CancellationToken.None);
+                failure = null;
+                if (condition(answer))
+                {
+                    return answer;
+                }
+                var now = progress(answer);
+                if (now != seen)
+                {
+                    seen = now;
+                    lastChange.Restart();
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException)
+            {
+                failure = ex;
+            }
+            if (lastChange.Elapsed > stallLimit)
+            {
+                throw new TimeoutException($"Waited for {waitingFor}: nothing changed for {stallLimit}; last seen: {seen}{(failure is null ? "" : $"; last error: {failure.Message}")}\n{diagnostics?.Invoke()}");
+            }
+            await Task.Delay(interval);
+        }
+    }
 }

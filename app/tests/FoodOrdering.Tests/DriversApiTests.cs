@@ -96,6 +96,33 @@ public sealed class DriversApiTests(HostFactory host) : IClassFixture<HostFactor
     }
 
     [Fact]
+    public async Task StartShift_AgainWithItsShiftKey_Returns202WithTheSameTokenAndOtherKeysGet409()
+    {
+        var id = Api.NewId("drv");
+        var shift = new { regionId = "berlin", shiftKey = "phone-secret-0123456789" };
+        using var first = await _client.PostAsJsonAsync($"/api/drivers/{id}/shift", shift);
+        var token = (await first.Content.ReadFromJsonAsync<ShiftView>(Api.Json))!.Token;
+        await _client.DriverUntilAsync(id, d => d.State.State == DriverState.WaitingForWork);
+
+        using var again = await _client.PostAsJsonAsync($"/api/drivers/{id}/shift", shift);
+        using var other = await _client.PostAsJsonAsync($"/api/drivers/{id}/shift", new { regionId = "berlin", shiftKey = "someone-else-0123456789" });
+
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.Equal(token, (await again.Content.ReadFromJsonAsync<ShiftView>(Api.Json))!.Token);
+        Assert.StartsWith((await _client.GetDriverAsync(id))!.State.ShiftId + ".", token, StringComparison.Ordinal);
+        await other.ReadProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task StartShift_ShiftKeyTooShort_Returns400NamingTheField()
+    {
+        using var response = await _client.PostAsJsonAsync($"/api/drivers/{Api.NewId("drv")}/shift", new { regionId = "berlin", shiftKey = "short" });
+
+        var problem = await response.ReadValidationProblemAsync();
+        Assert.Contains("16-200 characters", Assert.Single(problem.Errors["shiftKey"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Pickup_WhileWaitingForWork_Returns409WrongState()
     {
         var id = await WaitingDriverAsync("amsterdam");

@@ -11,8 +11,12 @@ public sealed class MultiHostChaosTests(ITestOutputHelper output)
     [Fact]
     public async Task ThreeHostsOnPostgres_KillsDatabaseRestartsAndBrokerOutages_EveryInvariantHolds()
     {
-        var plan = new ChaosPlan("postgres-3-hosts", Hosts: 3, Orders: 2_000, HostKills: 20, BrokerOutages: 3, DatabaseRestarts: 2, Drivers: 30,
-            TimeScale: 30, ChaosWindow: TimeSpan.FromSeconds(120), QuiescenceLimit: TimeSpan.FromMinutes(4));
+        var plan = new ChaosPlan("postgres-3-hosts", Hosts: 3, Orders: 2_000, HostKills: 20, BrokerOutages: 3, DatabaseRestarts: 2, Drivers: 60,
+            TimeScale: 10, ChaosWindow: TimeSpan.FromSeconds(120), StallLimit: TimeSpan.FromMinutes(3))
+        {
+            // A phone moves 1 km between positions: fewer position events for the hosts to process, the same jobs.
+            DriverTick = TimeSpan.FromSeconds(10),
+        };
         await using var postgres = await PostgresServer.StartAsync();
         var database = await postgres.CreateDatabaseAsync("foodordering");
 
