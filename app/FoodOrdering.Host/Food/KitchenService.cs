@@ -46,8 +46,8 @@ public sealed partial class KitchenService(Kitchen kitchen, RestaurantTokens tok
             Task<bool> woken = _wake.Reader.WaitToReadAsync(stoppingToken).AsTask();
             while (true)
             {
-                var first = await Task.WhenAny(tick, woken);
-                if (first == tick)
+                var ticked = await Task.WhenAny(tick, woken) == tick;
+                if (ticked)
                 {
                     if (!await tick)
                     {
@@ -60,7 +60,7 @@ public sealed partial class KitchenService(Kitchen kitchen, RestaurantTokens tok
                     _wake.Reader.TryRead(out _);
                     woken = _wake.Reader.WaitToReadAsync(stoppingToken).AsTask();
                 }
-                await RoundAsync(advance: first == tick, stoppingToken);
+                await RoundAsync(advance: ticked, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
