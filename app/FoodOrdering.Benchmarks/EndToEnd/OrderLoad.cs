@@ -23,6 +23,9 @@ internal sealed class TrackedOrder(string id, Restaurant restaurant)
     public long EndedAt { get; set; }
     public OrderState? End { get; set; }
 
+    /// <summary>The order's recorded status changes (host clock) as the live stream showed them at DELIVERED.</summary>
+    public IReadOnlyList<StatusChange> History { get; set; } = [];
+
     /// <summary>Sent → DELIVERED (ms) as the live stream showed it, else from the order's recorded history (host clock, same machine).</summary>
     public double? DeliveredAfterMs { get; set; }
 }
@@ -57,6 +60,7 @@ internal sealed class OrderLoad(HttpClient http, string prefix)
             order.End = status.State;
             if (status.State == OrderState.Delivered)
             {
+                order.History = status.History;
                 order.DeliveredAfterMs = Stopwatch.GetElapsedTime(order.SentAt, order.EndedAt).TotalMilliseconds;
             }
             Interlocked.Increment(ref _ended);
@@ -119,6 +123,26 @@ internal sealed class OrderLoad(HttpClient http, string prefix)
         return completed;
     }
 
+    /// <summary>
+    /// Where the time of delivered orders went: the median gap from the send to the first recorded status, then
+    /// between consecutive statuses (the workflow's clock at each step, the host's clock: the same machine's).
+    /// </summary>
+    public string StageMedians()
+    {
+        var gaps = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+        foreach (var order in _orders.Values.Where(o => o.History.Count > 0))
+        {
+            var (previous, at) = ("sent", order.SentWall);
+            foreach (var change in order.History.Where(h => h.State != OrderState.New))
+            {
+                var stage = $"{previous}→{OrdersNames.Of(change.State)}";
+                (gaps.TryGetValue(stage, out var list) ? list : gaps[stage] = []).Add((change.At - at).TotalMilliseconds);
+                (previous, at) = (OrdersNames.Of(change.State), change.At);
+            }
+        }
+        return string.Join(", ", gaps.Select(g => $"{g.Key} {Infrastructure.Statistics.Median(g.Value):N1} ms"));
+    }
+
     private async Task PostAsync(TrackedOrder order, CancellationToken cancellationToken)
     {
         var body = new PlaceOrder
@@ -151,4 +175,10 @@ internal sealed class OrderLoad(HttpClient http, string prefix)
             Interlocked.Increment(ref _ended);
         }
     }
+}
+
+/// <summary>The status names of the API (CREATED, IN_PREPARATION, ...).</summary>
+internal static class OrdersNames
+{
+    public static string Of(OrderState state) => System.Text.Json.JsonSerializer.Serialize(state).Trim('"');
 }

@@ -143,6 +143,7 @@ public sealed class EndToEndFigure : IFigure
                 $"p50 {Statistics.Percentile(answered, 50):N1} ms, p99 {Statistics.Percentile(answered, 99):N1} ms.",
                 $"Lag, first vs last {window:N0} s of sending (sampled each second): orders not yet ended {openFirst:N1} → {openLast:N1}, intake's Kafka lag (GET /api/metrics) {lagFirst:N1} → {lagLast:N1}; " +
                 $"growth = the last window's mean above the first's by more than {allowance:N0} orders ({GrowthAllowanceSeconds * 1000:N0} ms of offered load).",
+                $"Where the time went (medians over delivered orders, from each order's recorded status history): {load.StageMedians()}.",
                 $"Baseline: {BaselineRequests} sequential GET /api/info to the same host after the warm-up: p50 {baseP50:N2} ms, p99 {Statistics.Percentile(baseline, 99):N2} ms.",
             ],
         };
