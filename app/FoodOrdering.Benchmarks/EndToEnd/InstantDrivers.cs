@@ -13,7 +13,7 @@ namespace FoodOrdering.Benchmarks.EndToEnd;
 /// Drivers on shift who act the moment the live order stream names them: pickup, delivered, then a new shift, each
 /// through the drivers' HTTP API with the token of the driver's current shift, as the phone app does (no positions).
 /// A report the twin is not ready for yet (409: the job or the pickup has not reached it) is repeated after a
-/// millisecond or a few, as a driver pressing the button again.
+/// millisecond or a few, as a driver pressing the button again; so is a 401, counted apart (see <see cref="Refusals"/>).
 /// </summary>
 internal sealed class InstantDrivers(HttpClient http)
 {
@@ -23,11 +23,18 @@ internal sealed class InstantDrivers(HttpClient http)
     private readonly ConcurrentDictionary<string, bool> _dispatched = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<Task> _jobs = new();
     private long _repeats;
+    private long _refusals;
 
     public int Count => _regions.Count;
 
     /// <summary>Reports answered 409 and sent again.</summary>
     public long Repeats => Interlocked.Read(ref _repeats);
+
+    /// <summary>
+    /// Reports answered 401 (the twin's status named another shift than the driver's token) and sent again: seen under
+    /// heavy load, counted so that it stays visible.
+    /// </summary>
+    public long Refusals => Interlocked.Read(ref _refusals);
 
     /// <summary>Starts the shifts of <paramref name="perRegion"/> drivers in each region and waits until the matchers know them all.</summary>
     public async Task StartShiftsAsync(IReadOnlyDictionary<Region, int> perRegion, CancellationToken cancellationToken)
@@ -93,11 +100,11 @@ internal sealed class InstantDrivers(HttpClient http)
             }
             var problem = await response.Content.ReadAsStringAsync(cancellationToken);
             response.Dispose();
-            if (response.StatusCode != HttpStatusCode.Conflict || DateTime.UtcNow > giveUp)
+            if (response.StatusCode is not (HttpStatusCode.Conflict or HttpStatusCode.Unauthorized) || DateTime.UtcNow > giveUp)
             {
                 throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {problem}");
             }
-            Interlocked.Increment(ref _repeats);
+            Interlocked.Increment(ref response.StatusCode == HttpStatusCode.Conflict ? ref _repeats : ref _refusals);
             await Task.Delay(wait, cancellationToken);
             wait = TimeSpan.FromMilliseconds(Math.Min(20, wait.TotalMilliseconds * 2));
         }

@@ -134,7 +134,8 @@ public sealed class EndToEndFigure : IFigure
                 "Kestrel are not shared with the load generator, and the HTTP, Kafka and SSE hops are real sockets. Configuration: FoodOrdering:KitchenPrepTimeFactor=0 " +
                 "(an order is ready when the point of sale accepts it), the payment stub answers at once, deliveryDelay 0, the per-client rate limit raised (one client sends for everybody).",
                 $"{drivers.Count} instant drivers on shift (about half the offered orders/s, spread over the regions): on the live stream's WAITING_FOR_DRIVER they POST pickup and delivered " +
-                $"with their shift token, then start a new shift; {drivers.Repeats:N0} reports answered 409 (not yet seen by the twin) and were repeated after 1-20 ms.",
+                $"with their shift token, then start a new shift; {drivers.Repeats:N0} reports answered 409 (not yet seen by the twin) and " +
+                $"{drivers.Refusals:N0} answered 401 (the twin's status named another shift than the driver's token); both were repeated after 1-20 ms.",
                 $"{load.Sent:N0} orders sent open-loop in {sentIn.TotalSeconds:N1} s (sender at most {load.MaxSendLagMs:N0} ms behind schedule), spread over {Catalog.All.Count} restaurants; " +
                 $"{delivered.Count:N0} delivered{(otherEnds.Count > 0 ? ", " + string.Join(", ", otherEnds) : "")}{(postErrors.Count > 0 ? $", {postErrors.Count} POSTs failed (first: {postErrors[0].PostError})" : "")}" +
                 $"{(allEnded ? "" : ", some did not end within the drain time")}; after the warm-up of {Math.Min(rate, 20) * Math.Min(2, duration.TotalSeconds):N0} orders.",
