@@ -12,20 +12,8 @@ public sealed record BenchmarkReport(BenchmarkEnvironment Environment, IReadOnly
 
     public bool AllSucceeded => Results.Concat(Growth.Select(g => g.Small)).All(r => !r.Measured.StartsWith("FAILED", StringComparison.Ordinal));
 
-    public string Table()
-    {
-        string[] header = ["figure", "measured", "target", "baseline", "ratio"];
-        var rows = Results.Select(r => new[] { r.Figure, r.Measured, TargetCell(r), r.Baseline, r.Ratio }).ToList();
-        var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
-        var text = new StringBuilder();
-        text.AppendLine(Line(header, widths));
-        text.AppendLine(Line([.. widths.Select(w => new string('-', w))], widths));
-        foreach (var row in rows)
-        {
-            text.AppendLine(Line(row, widths));
-        }
-        return text.ToString();
-    }
+    public string Table() =>
+        Render(["figure", "measured", "target", "baseline", "ratio"], Results.Select(r => new[] { r.Figure, r.Measured, TargetCell(r), r.Baseline, r.Ratio }));
 
     public string Markdown()
     {
@@ -56,10 +44,14 @@ public sealed record BenchmarkReport(BenchmarkEnvironment Environment, IReadOnly
         return text.ToString();
     }
 
-    public string GrowthTable()
+    public string GrowthTable() =>
+        Render(["figure", "1x", "measured at 1x", "10x", "measured at 10x"],
+            Growth.Select(g => new[] { g.Large.Figure, g.SmallSize, g.Small.Measured, g.LargeSize, g.Large.Measured }));
+
+    /// <summary>A markdown table whose columns are as wide as their widest cell, so it reads as well in a terminal.</summary>
+    private static string Render(string[] header, IEnumerable<string[]> cells)
     {
-        string[] header = ["figure", "1x", "measured at 1x", "10x", "measured at 10x"];
-        var rows = Growth.Select(g => new[] { g.Large.Figure, g.SmallSize, g.Small.Measured, g.LargeSize, g.Large.Measured }).ToList();
+        var rows = cells.ToList();
         var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
         var text = new StringBuilder();
         text.AppendLine(Line(header, widths));
