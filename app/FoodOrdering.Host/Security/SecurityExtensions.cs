@@ -54,18 +54,9 @@ public static class SecurityExtensions
                 SecurityMetrics.Reject(SecurityMetrics.RateLimited);
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
                 var http = context.HttpContext;
-                http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
                 http.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = http,
-                    ProblemDetails =
-                    {
-                        Status = StatusCodes.Status429TooManyRequests,
-                        Title = "Too many requests",
-                        Detail = $"This client sent more requests than the API accepts per second; try again in {retryAfter} s.",
-                    },
-                });
+                await WriteProblemAsync(http, StatusCodes.Status429TooManyRequests, "Too many requests",
+                    $"This client sent more requests than the API accepts per second; try again in {retryAfter} s.");
             };
         });
         return builder;
@@ -87,17 +78,8 @@ public static class SecurityExtensions
             if (context.Request.ContentLength > maxBody)
             {
                 SecurityMetrics.Reject(SecurityMetrics.BodyTooLarge);
-                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context,
-                    ProblemDetails =
-                    {
-                        Status = StatusCodes.Status413PayloadTooLarge,
-                        Title = "The request body is too large",
-                        Detail = $"The body has {context.Request.ContentLength} bytes; at most {maxBody} are accepted.",
-                    },
-                });
+                await WriteProblemAsync(context, StatusCodes.Status413PayloadTooLarge, "The request body is too large",
+                    $"The body has {context.Request.ContentLength} bytes; at most {maxBody} are accepted.");
                 return;
             }
             await next(context);
@@ -132,5 +114,16 @@ public static class SecurityExtensions
         return context.Connection.RemoteIpAddress is { } address && IPAddress.IsLoopback(address)
             && request.Host.Host is "localhost" or "127.0.0.1" or "[::1]" or "::1"
             && !request.Headers.ContainsKey("X-Forwarded-For") && !request.Headers.ContainsKey("Forwarded") && !request.Headers.ContainsKey("X-Real-IP");
+    }
+
+    /// <summary>Answers with <paramref name="status"/> and a ProblemDetails body, from middleware that refuses a request.</summary>
+    private static Task WriteProblemAsync(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        }).AsTask();
     }
 }
