@@ -49,5 +49,12 @@ public sealed class KafkaOptions
     [Range(256, 10_000_000)]
     public int MaxRecordChars { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// Records a consumer hands to the engine together: what has arrived, up to this many, is made durable side by side
+    /// (records of one key in order) and their offsets are stored after all of them; 1 handles one record at a time.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int HandleBatchSize { get; set; } = 256;
+
     public string DeadLetter(string topic) => topic + DeadLetterSuffix;
 }
