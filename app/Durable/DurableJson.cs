@@ -144,7 +144,10 @@ internal sealed class HistoryEventJsonConverter : JsonConverter<HistoryEvent>
         if (reader.ValueTextEquals("traceParent"u8)) return Property.TraceParent;
         if (reader.ValueTextEquals("options"u8)) return Property.Options;
         // Another spelling of a known name (the web defaults match case-insensitively), or a name this version does not know.
-        return Enum.TryParse<Property>(reader.GetString(), ignoreCase: true, out var property) ? property : Property.Unknown;
+        var name = reader.GetString();
+        return !string.IsNullOrEmpty(name) && char.IsAsciiLetter(name[0]) && Enum.TryParse<Property>(name, ignoreCase: true, out var property)
+            ? property
+            : Property.Unknown;
     }
 
     private static HistoryEventType ReadType(ref Utf8JsonReader reader) => reader.TokenType switch

@@ -50,7 +50,7 @@ public sealed class HistoryEventJsonTests
     public void DeserializeEvent_OtherCaseNumericTypeAndUnknownProperties_ReadsTheKnownOnes()
     {
         var e = DurableJson.DeserializeEvent("""
-            {"EVENTID":3,"Type":20,"extra":{"nested":[1,{"x":null}]},"sequence":2,"NAME":"pay","payload":null,"later":true}
+            {"EVENTID":3,"Type":20,"4":"x","extra":{"nested":[1,{"x":null}]},"sequence":2,"NAME":"pay","payload":null,"later":true}
             """);
 
         Assert.Equal(new HistoryEvent { EventId = 3, Type = HistoryEventType.ActivityScheduled, Sequence = 2, Name = "pay" }, e);
