@@ -40,7 +40,7 @@ public static class MicroBenchmarks
     {
         var loadBefore = BenchmarkEnvironment.LoadAverage();
         var started = DateTimeOffset.Now;
-        if (!args.Contains("--filter") && !args.Contains("-f"))
+        if (!args.Any(a => a == "-f" || a.StartsWith("--filter", StringComparison.Ordinal)))
         {
             args = [.. args, "--filter", "*"];
         }
