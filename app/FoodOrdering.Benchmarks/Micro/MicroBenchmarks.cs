@@ -68,6 +68,7 @@ public static class MicroBenchmarks
             $"{Environment.ProcessorCount} cores. Load average before: {loadBefore}; after: {loadAfter}.").AppendLine();
         foreach (var summary in summaries)
         {
+            text.AppendLine(CultureInfo.InvariantCulture, $"## {summary.BenchmarksCases.FirstOrDefault()?.Descriptor.Type.Name}").AppendLine();
             var logger = new AccumulationLogger();
             MarkdownExporter.GitHub.ExportToLog(summary, logger);
             text.AppendLine(logger.GetLog().Trim()).AppendLine();
