@@ -31,6 +31,17 @@ public static class BenchmarkCommand
         {
             Description = "Also run every selected figure with all counts divided by ten first, and add a cost-of-growth table (1x next to 10x).",
         };
+        var rate = new Option<int?>("--e2e-rate")
+        {
+            Description = "The e2e figure's offered load in orders/s (default 200, or 100 with --quick): to find the rate this machine sustains.",
+        };
+        rate.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1 or > 10_000)
+            {
+                result.AddError("--e2e-rate must be between 1 and 10,000 orders/s.");
+            }
+        });
         var output = new Option<FileInfo>("--output")
         {
             Description = "Where to write the results as markdown.",
@@ -38,11 +49,15 @@ public static class BenchmarkCommand
         };
         var command = new RootCommand("Benchmarks the Durable workflow engine against raw SQLite on this machine: throughput, activity latency, signals, timers, replay time, memory and restart.")
         {
-            only, quick, growth, output, MicroCommand(),
+            only, quick, growth, rate, output, MicroCommand(),
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = parse.GetValue(quick) ? BenchmarkSettings.Quick : BenchmarkSettings.Full;
+            if (parse.GetValue(rate) is { } ordersPerSecond)
+            {
+                settings = settings with { EndToEndRate = ordersPerSecond };
+            }
             var report = await new BenchmarkRunner(settings, new Progress(Console.Out)).RunAsync([.. Split(parse.GetValue(only))], parse.GetValue(growth));
             var file = parse.GetValue(output)!;
             await File.WriteAllTextAsync(file.FullName, report.Markdown(), cancellationToken);
