@@ -64,7 +64,7 @@ public sealed class EndToEndFigure : IFigure
 
         var warmup = new OrderLoad(http, "warmup");
         Volatile.Write(ref current, warmup);
-        await warmup.SendAsync(Math.Min(rate, 20), TimeSpan.FromSeconds(Math.Min(2, duration.TotalSeconds)), CancellationToken.None);
+        await warmup.SendAsync(WarmupRate(rate), WarmupTime(duration), CancellationToken.None);
         if (!await warmup.WaitForEndsAsync(TimeSpan.FromSeconds(60), CancellationToken.None))
         {
             throw new TimeoutException($"{warmup.NotEnded} warm-up orders did not end.\n{system.Diagnostics()}");
@@ -138,7 +138,8 @@ public sealed class EndToEndFigure : IFigure
                 $"{drivers.Refusals:N0} answered 401 (the twin's status named another shift than the driver's token); both were repeated after 1-20 ms.",
                 $"{load.Sent:N0} orders sent open-loop in {sentIn.TotalSeconds:N1} s (sender at most {load.MaxSendLagMs:N0} ms behind schedule), spread over {Catalog.All.Count} restaurants; " +
                 $"{delivered.Count:N0} delivered{(otherEnds.Count > 0 ? ", " + string.Join(", ", otherEnds) : "")}{(postErrors.Count > 0 ? $", {postErrors.Count} POSTs failed (first: {postErrors[0].PostError})" : "")}" +
-                $"{(allEnded ? "" : ", some did not end within the drain time")}; after the warm-up of {Math.Min(rate, 20) * Math.Min(2, duration.TotalSeconds):N0} orders.",
+                $"{(allEnded ? "" : ", some did not end within the drain time")}; after a warm-up of {WarmupRate(rate) * WarmupTime(duration).TotalSeconds:N0} orders in {WarmupTime(duration).TotalSeconds:N0} s " +
+                "(the host's tiered JIT recompiles its hot paths in the first seconds of load, which would otherwise count against the first orders).",
                 $"Latency = POST sent → DELIVERED seen on GET /api/orders/events (so it includes the POST and the stream); mean {latencies.Average():N1} ms, p90 {Statistics.Percentile(latencies, 90):N1} ms, " +
                 $"max {latencies.Max():N0} ms; {fromStatus} ends read from the order's status history instead (the stream dropped them). POST answered (202, after the Kafka hand-off): " +
                 $"p50 {Statistics.Percentile(answered, 50):N1} ms, p99 {Statistics.Percentile(answered, 99):N1} ms.",
@@ -149,6 +150,10 @@ public sealed class EndToEndFigure : IFigure
             ],
         };
     }
+
+    private static double WarmupRate(double rate) => Math.Min(rate, 20);
+
+    private static TimeSpan WarmupTime(TimeSpan duration) => TimeSpan.FromSeconds(Math.Min(10, duration.TotalSeconds));
 
     /// <summary>About half the offered orders/s in drivers, spread over the regions as the restaurants are (at least two each).</summary>
     private static Dictionary<Region, int> DriversPerRegion(double rate) =>
