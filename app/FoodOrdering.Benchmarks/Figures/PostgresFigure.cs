@@ -48,7 +48,7 @@ public sealed class PostgresFigure : IFigure
             TargetMet = twoPerSecond >= TargetPerSecond,
             Notes =
             [
-                $"{count:N0} workflows per run (after {warmup:N0} for warm-up): one engine {one.TotalSeconds:N2} s, two engines {two.TotalSeconds:N2} s; each workflow is 8 committed transactions (start, 4 activations, 3 activity results), each its own PostgreSQL transaction (the server's WAL flush groups concurrent commits); engine default options (lease {TimeSpan.FromSeconds(30)}, MaxConcurrentWorkflowTasks 64, MaxConcurrentActivities 256).",
+                $"{count:N0} workflows per run (after {warmup:N0} for warm-up): one engine {one.TotalSeconds:N2} s, two engines {two.TotalSeconds:N2} s; each workflow is 8 committed transactions (start, 4 activations, 3 activity results), each its own PostgreSQL transaction (the server's WAL flush groups concurrent commits) whose statements go in one or two batches; the commit that schedules an activity leases it to its host (eager dispatch, no claim); engine default options (lease {TimeSpan.FromSeconds(30)}, MaxConcurrentWorkflowTasks 64, MaxConcurrentActivities 256).",
                 $"Baseline: {RawRounds} rounds of {context.Settings.RawCommits / 4:N0} single-row INSERT transactions (autocommit) into a copy of the engine's history table on one connection, median shown; rounds {string.Join(" / ", rounds.Select(r => r.ToString("N0")))} commits/s. The server runs on the same {Environment.ProcessorCount} cores as the engines.",
             ],
         };
