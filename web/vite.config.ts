@@ -16,5 +16,7 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.{ts,tsx}'],
+    // A hang guard, not a speed bar: the tests render whole pages, which takes seconds on a busy 2-core machine.
+    testTimeout: 30_000,
   },
 });

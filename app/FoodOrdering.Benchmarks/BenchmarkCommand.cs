@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FoodOrdering.Benchmarks.Figures;
 using FoodOrdering.Benchmarks.Infrastructure;
+using FoodOrdering.Benchmarks.Micro;
 
 namespace FoodOrdering.Benchmarks;
 
@@ -37,7 +38,7 @@ public static class BenchmarkCommand
         };
         var command = new RootCommand("Benchmarks the Durable workflow engine against raw SQLite on this machine: throughput, activity latency, signals, timers, replay time, memory and restart.")
         {
-            only, quick, growth, output,
+            only, quick, growth, output, MicroCommand(),
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -56,6 +57,30 @@ public static class BenchmarkCommand
             Console.WriteLine($"Written to {file.FullName}");
             return report.AllSucceeded ? 0 : 1;
         });
+        return command;
+    }
+
+    /// <summary><c>micro [BenchmarkDotNet options]</c>: the BenchmarkDotNet micro-benchmarks; unknown options go to BenchmarkDotNet.</summary>
+    private static Command MicroCommand()
+    {
+        var output = new Option<FileInfo>("--output")
+        {
+            Description = "Where to write the micro-benchmarks' GitHub markdown tables, in one file.",
+            DefaultValueFactory = _ => new FileInfo("micro-benchmark-results.md"),
+        };
+        var artifacts = new Option<DirectoryInfo>("--artifacts")
+        {
+            Description = "BenchmarkDotNet's artifacts folder (its per-class reports are under results/).",
+            DefaultValueFactory = _ => new DirectoryInfo("BenchmarkDotNet.Artifacts"),
+        };
+        var command = new Command("micro", "BenchmarkDotNet micro-benchmarks: history replay and JSON serialization, with allocations. " +
+            "Other options (--filter '*Replay*', --list flat, ...) are BenchmarkDotNet's.")
+        {
+            output, artifacts,
+        };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(parse =>
+            MicroBenchmarks.Run([.. parse.UnmatchedTokens], parse.GetValue(artifacts)!.FullName, parse.GetValue(output)!) ? 0 : 1);
         return command;
     }
 

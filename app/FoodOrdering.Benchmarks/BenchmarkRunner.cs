@@ -10,7 +10,7 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, Progress progres
     public static IReadOnlyList<IFigure> AllFigures { get; } =
         [
             new RawSqliteFigure(), new ThroughputFigure(), new LatencyFigure(), new SignalsFigure(), new TimersFigure(),
-            new ReplayFigure(), new SleepingMemoryFigure(), new RestartFigure(), new PostgresFigure(),
+            new ReplayFigure(), new SleepingMemoryFigure(), new RestartFigure(), new PostgresFigure(), new EndToEndFigure(),
         ];
 
     public static IReadOnlyList<string> FigureNames { get; } = [.. AllFigures.Select(f => f.Name)];

@@ -73,36 +73,38 @@ public abstract partial class KafkaConsumerService(KafkaCluster cluster, KafkaPr
         .Build();
         consumer.Subscribe(Topic);
         LogStarted(Topic, GroupId, cluster.BootstrapServers);
+        var batch = new List<ConsumeResult<string, string>>(Options.HandleBatchSize);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                ConsumeResult<string, string> record;
-                try
+                // Wait for one record, then take what has already arrived as well (without waiting), up to the batch size.
+                batch.Clear();
+                while (batch.Count < Options.HandleBatchSize && Next(consumer, batch.Count == 0, stoppingToken) is { } record)
                 {
-                    record = consumer.Consume(stoppingToken);
+                    batch.Add(record);
                 }
-                catch (ConsumeException ex) when (!ex.Error.IsFatal)
-                {
-                    LogTransient(Topic, ex.Error.Reason);
-                    continue;
-                }
-                if (record?.Message is null)
+                if (batch.Count == 0)
                 {
                     continue;
                 }
-                await ProcessAsync(record, stoppingToken);
-                Interlocked.Increment(ref _consumed);
-                KafkaMetrics.RecordConsumed(consumer, record, GroupId);
-                try
+                // Records of one key stay in order (one driver's positions); different keys are made durable side by side,
+                // so intake waits for one store commit per batch rather than one per record.
+                await Task.WhenAll(batch.GroupBy(r => r.Message.Key ?? "", StringComparer.Ordinal).Select(key => ProcessInOrderAsync(key, stoppingToken)));
+                foreach (var record in batch)
                 {
-                    consumer.StoreOffset(record);
-                }
-                catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_State)
-                {
-                    // A rebalance took the partition away while the record was handled (another host joined or one died):
-                    // its new owner gets the record again, which is harmless (workflow ids make it idempotent).
-                    LogPartitionLost(Topic, record.Partition.Value, record.Offset.Value);
+                    Interlocked.Increment(ref _consumed);
+                    KafkaMetrics.RecordConsumed(consumer, record, GroupId);
+                    try
+                    {
+                        consumer.StoreOffset(record);
+                    }
+                    catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_State)
+                    {
+                        // A rebalance took the partition away while the record was handled (another host joined or one died):
+                        // its new owner gets the record again, which is harmless (workflow ids make it idempotent).
+                        LogPartitionLost(Topic, record.Partition.Value, record.Offset.Value);
+                    }
                 }
             }
         }
@@ -114,6 +116,29 @@ public abstract partial class KafkaConsumerService(KafkaCluster cluster, KafkaPr
         {
             // Commits the stored offsets and leaves the group at once, so a restart does not wait for a rebalance.
             consumer.Close();
+        }
+    }
+
+    /// <summary>The next record: waiting for it when <paramref name="wait"/>, else only one that has already arrived; null when none.</summary>
+    private ConsumeResult<string, string>? Next(IConsumer<string, string> consumer, bool wait, CancellationToken stoppingToken)
+    {
+        try
+        {
+            var record = wait ? consumer.Consume(stoppingToken) : consumer.Consume(TimeSpan.Zero);
+            return record?.Message is null ? null : record;
+        }
+        catch (ConsumeException ex) when (!ex.Error.IsFatal)
+        {
+            LogTransient(Topic, ex.Error.Reason);
+            return null;
+        }
+    }
+
+    private async Task ProcessInOrderAsync(IEnumerable<ConsumeResult<string, string>> records, CancellationToken stoppingToken)
+    {
+        foreach (var record in records)
+        {
+            await ProcessAsync(record, stoppingToken);
         }
     }
 

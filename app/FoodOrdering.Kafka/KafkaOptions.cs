@@ -49,5 +49,15 @@ public sealed class KafkaOptions
     [Range(256, 10_000_000)]
     public int MaxRecordChars { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// Records a consumer hands to the engine together: what has arrived, up to this many, is made durable side by side
+    /// (records of one key in order) and their offsets are stored after all of them; 1 handles one record at a time.
+    /// Each record handled side by side holds a store connection, so this stays well below the store's connection pool
+    /// (PostgreSQL's default 100, shared with the engine's workers and the API): a larger batch under a slow database
+    /// exhausted the pool and starved everything else in the host.
+    /// </summary>
+    [Range(1, 64)]
+    public int HandleBatchSize { get; set; } = 32;
+
     public string DeadLetter(string topic) => topic + DeadLetterSuffix;
 }

@@ -47,18 +47,25 @@ public sealed class Kitchen : IDisposable
 
     private readonly DomainDatabase _db;
     private readonly TimeProvider _time;
+    private readonly double _prepTimeFactor;
     private readonly string _orders;
 
-    public Kitchen(string path, TimeProvider time)
-        : this(DomainDatabase.Sqlite(path), time)
+    public Kitchen(string path, TimeProvider time, double prepTimeFactor = 1)
+        : this(DomainDatabase.Sqlite(path), time, prepTimeFactor)
     {
     }
 
-    /// <summary>The kitchens in <paramref name="database"/> (which it owns from now on); the table is created when missing.</summary>
-    public Kitchen(DomainDatabase database, TimeProvider time)
+    /// <summary>
+    /// The kitchens in <paramref name="database"/> (which it owns from now on); the table is created when missing.
+    /// Every dish takes its menu preparation time times <paramref name="prepTimeFactor"/>; with 0 an order is ready
+    /// the moment it is accepted (no cook, no queue), for measuring the rest of the system without the kitchen's time.
+    /// </summary>
+    public Kitchen(DomainDatabase database, TimeProvider time, double prepTimeFactor = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(prepTimeFactor);
         _db = database;
         _time = time;
+        _prepTimeFactor = prepTimeFactor;
         _orders = database.IsPostgres ? "pos_kitchen_orders" : "kitchen_orders";
         var schema = $"""
             CREATE TABLE IF NOT EXISTS {_orders} ({Columns});
@@ -67,22 +74,35 @@ public sealed class Kitchen : IDisposable
         database.Migrate("kitchen", schema);
     }
 
+    /// <summary>Raised when an order became ready outside <see cref="Advance"/> (instant preparation, the "prepared" button): its callback is due now.</summary>
+    public event Action? CallbackReady;
+
     /// <summary>Accepts an order into the restaurant's queue; accepting the same order again changes nothing.</summary>
     public PrepareAccepted Accept(PrepareRequest request)
     {
         var restaurant = Catalog.Find(request.RestaurantId) ?? throw new ArgumentException($"Unknown restaurant '{request.RestaurantId}'.");
         var now = _time.GetUtcNow();
+        var instant = _prepTimeFactor == 0;
         using var connection = _db.Open();
-        _db.Execute(connection, $"""
-            INSERT INTO {_orders} (order_id, restaurant_id, products, state, accepted_at, callback_url)
-            VALUES (@o, @r, @p, 0, @now, @cb) ON CONFLICT (order_id) DO NOTHING
+        var inserted = _db.Execute(connection, $"""
+            INSERT INTO {_orders} (order_id, restaurant_id, products, state, accepted_at, ready_at, next_callback_at, callback_url)
+            VALUES (@o, @r, @p, @state, @now, @ready, @ready, @cb) ON CONFLICT (order_id) DO NOTHING
             """, ("@o", request.OrderId), ("@r", request.RestaurantId), ("@p", JsonSerializer.Serialize(request.Products, DurableJson.Options)),
-            ("@now", now.ToUnixTimeMilliseconds()), ("@cb", request.CallbackUrl));
+            ("@state", instant ? (int)KitchenOrderState.Ready : (int)KitchenOrderState.Queued), ("@now", now.ToUnixTimeMilliseconds()),
+            ("@ready", instant ? now.ToUnixTimeMilliseconds() : null), ("@cb", request.CallbackUrl));
+        if (instant)
+        {
+            if (inserted == 1)
+            {
+                CallbackReady?.Invoke();
+            }
+            return new PrepareAccepted(request.OrderId, 0, now);
+        }
         var ahead = Convert.ToInt32(_db.Scalar(connection, $"""
             SELECT COUNT(*) FROM {_orders} WHERE restaurant_id = @r AND state IN (0, 1)
               AND accepted_at <= (SELECT accepted_at FROM {_orders} WHERE order_id = @o)
             """, null, ("@r", request.RestaurantId), ("@o", request.OrderId)), System.Globalization.CultureInfo.InvariantCulture);
-        var eta = now + TimeSpan.FromSeconds(PrepSeconds(restaurant, request.Products) * Math.Max(1.0, (double)ahead / restaurant.Cooks));
+        var eta = now + TimeSpan.FromSeconds(PrepSeconds(restaurant, request.Products) * _prepTimeFactor * Math.Max(1.0, (double)ahead / restaurant.Cooks));
         return new PrepareAccepted(request.OrderId, ahead, eta);
     }
 
@@ -97,8 +117,13 @@ public sealed class Kitchen : IDisposable
     public bool MarkReady(string orderId)
     {
         using var connection = _db.Open();
-        return _db.Execute(connection, $"UPDATE {_orders} SET state = 2, ready_at = @now, next_callback_at = @now WHERE order_id = @o AND state IN (0, 1)",
+        var marked = _db.Execute(connection, $"UPDATE {_orders} SET state = 2, ready_at = @now, next_callback_at = @now WHERE order_id = @o AND state IN (0, 1)",
             ("@o", orderId), ("@now", _time.GetUtcNow().ToUnixTimeMilliseconds())) == 1;
+        if (marked)
+        {
+            CallbackReady?.Invoke();
+        }
+        return marked;
     }
 
     /// <summary>Moves time forward for every restaurant: free cooks take the oldest queued orders, finished dishes become ready.</summary>
@@ -123,7 +148,7 @@ public sealed class Kitchen : IDisposable
                     r => (OrderId: r.GetString(0), Products: r.GetString(1)), ("@r", restaurant.Id), ("@n", free.Count));
                 foreach (var (order, cook) in queued.Zip(free))
                 {
-                    var seconds = PrepSeconds(restaurant, JsonSerializer.Deserialize<List<OrderProduct>>(order.Products, DurableJson.Options)!);
+                    var seconds = PrepSeconds(restaurant, JsonSerializer.Deserialize<List<OrderProduct>>(order.Products, DurableJson.Options)!) * _prepTimeFactor;
                     _db.Execute(connection, $"UPDATE {_orders} SET state = 1, cook = @c, cook_started_at = @now, ready_at = @ready WHERE order_id = @o", tx,
                         ("@c", cook), ("@now", nowMs), ("@ready", nowMs + (long)(seconds * 1000)), ("@o", order.OrderId));
                 }

@@ -41,7 +41,7 @@ public static class FoodOrderingExtensions
         builder.Services.AddSingleton<RestaurantTokens>();
         builder.Services.AddSingleton(sp => new PaymentLedger(Database(sp, "payments.db"),
             new PaymentRules { Limit = Options(sp).PaymentLimit, DeclineMarker = Options(sp).DeclineMarker }, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(sp => new Kitchen(Database(sp, "kitchen.db"), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new Kitchen(Database(sp, "kitchen.db"), sp.GetRequiredService<TimeProvider>(), Options(sp).KitchenPrepTimeFactor));
         builder.Services.AddHostedService<KitchenService>();
         builder.Services.AddHostedService<MatcherBootstrap>();
         builder.Services.AddSingleton<ChangeHub>();

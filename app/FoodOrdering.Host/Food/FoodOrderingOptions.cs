@@ -52,6 +52,14 @@ public sealed class FoodOrderingOptions
     /// <summary>The PostgreSQL connection string of the ledger and the kitchens; unset, the engine's <c>Durable:ConnectionString</c>.</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// The simulated kitchens' preparation time as a multiple of the menu's (each dish's prep time, at least 1 s an order).
+    /// 0 makes every order ready the moment the point of sale accepts it, with no cook and no queue: the rest of the
+    /// system measured without the kitchen's time (the end-to-end benchmark). Scaled time (<see cref="TimeScale"/>) applies on top.
+    /// </summary>
+    [Range(0, 1_000)]
+    public double KitchenPrepTimeFactor { get; set; } = 1;
+
     /// <summary>Serve the simulated external systems (payment provider, point of sale) from this host.</summary>
     public bool HostExternalSystems { get; set; } = true;
 

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Threading.Channels;
 using FoodOrdering.Domain.Restaurants;
 
 namespace FoodOrdering.Host.Food;
@@ -24,29 +25,73 @@ public sealed partial class KitchenService(Kitchen kitchen, RestaurantTokens tok
     /// </summary>
     private readonly TimeSpan _lease = CallbackTimeout * 2 * (time is Durable.ScaledTimeProvider scaled ? scaled.Scale : 1);
 
+    /// <summary>Callbacks claimed per round; a full round is followed by another at once.</summary>
+    private const int CallbacksPerRound = 32;
+
+    /// <summary>
+    /// A ready order outside the tick (instant preparation, the "prepared" button) wakes the loop, so its callback goes
+    /// out now rather than at the next tick; wakes that arrive while a round runs collapse into one.
+    /// </summary>
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // The tick is real time (how often to look); what the kitchen does is in the system's (possibly scaled) time.
         using var timer = new PeriodicTimer(Tick);
+        void Wake() => _wake.Writer.TryWrite(true);
+        kitchen.CallbackReady += Wake;
         try
         {
-            do
+            Task<bool> tick = Task.FromResult(true);
+            Task<bool> woken = _wake.Reader.WaitToReadAsync(stoppingToken).AsTask();
+            while (true)
             {
-                try
+                var ticked = await Task.WhenAny(tick, woken) == tick;
+                if (ticked)
                 {
-                    kitchen.Advance();
-                    await Task.WhenAll(kitchen.ClaimCallbacksDue(32, _lease).Select(due => CallBackAsync(due, stoppingToken)));
+                    if (!await tick)
+                    {
+                        return;
+                    }
+                    tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
                 }
-                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                else
                 {
-                    LogTickFailed(ex);
+                    _wake.Reader.TryRead(out _);
+                    woken = _wake.Reader.WaitToReadAsync(stoppingToken).AsTask();
                 }
+                await RoundAsync(advance: ticked, stoppingToken);
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down; pending work is in the kitchen's file.
+        }
+        finally
+        {
+            kitchen.CallbackReady -= Wake;
+        }
+    }
+
+    private async Task RoundAsync(bool advance, CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (advance)
+            {
+                kitchen.Advance();
+            }
+            IReadOnlyList<CallbackDue> due;
+            do
+            {
+                due = kitchen.ClaimCallbacksDue(CallbacksPerRound, _lease);
+                await Task.WhenAll(due.Select(d => CallBackAsync(d, stoppingToken)));
+            }
+            while (due.Count == CallbacksPerRound && !stoppingToken.IsCancellationRequested);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            LogTickFailed(ex);
         }
     }
 

@@ -42,4 +42,18 @@ public sealed class BenchmarkSmokeTests
         Assert.NotEmpty(row.Small.Measured);
         Assert.Contains("Cost of growth", report.Markdown(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task RunAsync_OnlyEndToEnd_EveryOrderSentIsDelivered()
+    {
+        var report = await new BenchmarkRunner(BenchmarkSettings.Tiny, Progress.Silent).RunAsync([EndToEndFigure.FigureName]);
+
+        var row = Assert.Single(report.Results);
+        Assert.DoesNotContain("FAILED", row.Measured, StringComparison.Ordinal);
+        Assert.Contains("delivered/s", row.Measured, StringComparison.Ordinal);
+        Assert.Contains("GET /api/info", row.Baseline, StringComparison.Ordinal);
+        var tiny = BenchmarkSettings.Tiny;
+        Assert.Contains(row.Notes, n => n.Contains($"{tiny.EndToEndRate * tiny.EndToEndSeconds:N0} orders sent", StringComparison.Ordinal)
+            && n.Contains($"{tiny.EndToEndRate * tiny.EndToEndSeconds:N0} delivered;", StringComparison.Ordinal));
+    }
 }

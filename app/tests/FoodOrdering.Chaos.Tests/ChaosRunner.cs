@@ -35,6 +35,9 @@ public sealed class ChaosRunner(ChaosPlan plan, ITestOutputHelper output)
     private int _cancelRequests;
     private int _duplicates;
     private int _progressHost;
+    /// <summary>A hang guard for one fault (a kill, a broker outage, a database restart): past it the run fails and says which.</summary>
+    private static readonly TimeSpan FaultLimit = TimeSpan.FromMinutes(2);
+
     private readonly string _logPath = Path.Combine(AppContext.BaseDirectory, $"chaos-{plan.Name}.log");
 
     public async Task<AuditResult> RunAsync(Func<int, string, IReadOnlyDictionary<string, string>> storeEnvironment, IRestartableDatabase? database = null)
@@ -47,8 +50,9 @@ public sealed class ChaosRunner(ChaosPlan plan, ITestOutputHelper output)
         var orders = ChaosOrders.Make(plan.Orders, _random);
 
         using var stop = new CancellationTokenSource();
-        var publishing = PublishAsync(system, orders, stop.Token);
-        var faults = FaultsAsync(system, database, stop.Token);
+        // Either failing ends the other at once, so a failure surfaces now rather than after the rest of the schedule.
+        var publishing = CancelOnFailureAsync(PublishAsync(system, orders, stop.Token), "publishing", stop);
+        var faults = CancelOnFailureAsync(FaultsAsync(system, database, stop.Token), "faults", stop);
         var ids = orders.Select(o => o.Id).ToList();
         using var chaosOver = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
         var progress = ProgressAsync(system, ids, chaosOver.Token);
@@ -107,10 +111,29 @@ public sealed class ChaosRunner(ChaosPlan plan, ITestOutputHelper output)
                 var http = system.Hosts[_progressHost++ % system.Hosts.Count].Http;
                 Log($"{States(await InvariantAudit.OrdersAsync(http, ids, cancellationToken))}; {await InvariantAudit.DriversAsync(http, cancellationToken)}");
             }
-            catch (Exception ex) when (ex is HttpRequestException or IOException or System.Text.Json.JsonException or OperationCanceledException)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                // That host is down (or the chaos is over): the next report asks another.
+                // The chaos is over.
             }
+            catch (Exception ex)
+            {
+                // That host is down or restarting: the next report asks another. Said, so a silent system can be told from a dead one.
+                Log($"no progress report: {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+    }
+
+    private async Task CancelOnFailureAsync(Task work, string name, CancellationTokenSource stop)
+    {
+        try
+        {
+            await work;
+        }
+        catch (Exception ex) when (!stop.IsCancellationRequested)
+        {
+            Log($"{name} failed: {ex.GetType().Name}: {ex.Message}");
+            await stop.CancelAsync();
+            throw;
         }
     }
 
@@ -192,15 +215,16 @@ public sealed class ChaosRunner(ChaosPlan plan, ITestOutputHelper output)
                     break;
                 case "broker":
                     var broker = _random.Next(1, ChaosSystem.KafkaBrokers + 1);
-                    system.Kafka.SetBrokerDown(broker);
+                    await Task.Run(() => system.Kafka.SetBrokerDown(broker), cancellationToken).WaitAsync(FaultLimit, cancellationToken);
                     Log($"Kafka broker {broker} down");
                     await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(1_000, 4_000)), cancellationToken);
-                    system.Kafka.SetBrokerUp(broker);
+                    await Task.Run(() => system.Kafka.SetBrokerUp(broker), cancellationToken).WaitAsync(FaultLimit, cancellationToken);
                     _brokerOutages++;
                     Log($"Kafka broker {broker} up");
                     break;
                 case "database":
-                    await database!.RestartAsync();
+                    Log("database restarting");
+                    await database!.RestartAsync().WaitAsync(FaultLimit, cancellationToken);
                     _databaseRestarts++;
                     Log("database restarted");
                     break;
@@ -218,7 +242,7 @@ public sealed class ChaosRunner(ChaosPlan plan, ITestOutputHelper output)
         await Poll.UntilAsync(host.IsHealthyAsync, $"host {host.Number} to answer before its kill", TimeSpan.FromSeconds(120), system.Diagnostics);
         // Some life first, even when the schedule is behind (slow restarts): a host killed as soon as it answers does no work.
         await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(1_000, 5_000)), cancellationToken);
-        await host.KillAsync();
+        await host.KillAsync().WaitAsync(FaultLimit, cancellationToken);
         _kills++;
         Log($"host {host.Number} killed (SIGKILL #{_kills.ToString(CultureInfo.InvariantCulture)})");
         host.Start();

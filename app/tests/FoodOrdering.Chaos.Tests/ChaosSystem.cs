@@ -120,7 +120,6 @@ public sealed class ChaosSystem : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _producer.Dispose();
         foreach (var simulator in _simulators)
         {
             simulator.Dispose();
@@ -129,8 +128,11 @@ public sealed class ChaosSystem : IAsyncDisposable
         {
             host.Dispose();
         }
-        Kafka.Dispose();
-        await Task.Yield();
+        // librdkafka's teardown waits on its threads (a producer with records for a broker that is down, the mock
+        // cluster's brokers): bounded, so a stuck teardown leaves threads behind in a test process about to end instead
+        // of hanging the run after its verdict.
+        await DisposeWithinAsync(_producer.Dispose);
+        await DisposeWithinAsync(Kafka.Dispose);
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
@@ -138,6 +140,18 @@ public sealed class ChaosSystem : IAsyncDisposable
         catch (IOException)
         {
             // A leftover temp folder is harmless.
+        }
+    }
+
+    private static async Task DisposeWithinAsync(Action dispose)
+    {
+        try
+        {
+            await Task.Run(dispose).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            // Left to the end of the process.
         }
     }
 }

@@ -137,6 +137,43 @@ public sealed class ExternalSystemsTests : IDisposable
         Assert.Equal(KitchenOrderState.Cancelled, kitchen.Orders("snack_in_the_box").Single(o => o.OrderId == $"q-{cooks + 1}").State);
     }
 
+    [Fact]
+    public void Accept_PrepTimeFactorZero_ReadyAtOnceWithItsCallbackDueAndAnnounced()
+    {
+        using var kitchen = new Kitchen(File("kitchen.db"), _time, prepTimeFactor: 0);
+        var announced = 0;
+        kitchen.CallbackReady += () => announced++;
+        var cooks = Catalog.Find("snack_in_the_box")!.Cooks;
+
+        for (var i = 0; i < cooks + 2; i++)
+        {
+            Assert.Equal(0, kitchen.Accept(new PrepareRequest($"z-{i}", "snack_in_the_box", [new OrderProduct("1000", null, 3)], "http://app.test/cb")).QueuePosition);
+        }
+        kitchen.Accept(new PrepareRequest("z-0", "snack_in_the_box", [new OrderProduct("1000", null, 3)], "http://app.test/cb"));
+
+        Assert.Equal(cooks + 2, announced);
+        Assert.All(kitchen.Orders("snack_in_the_box"), o => Assert.Equal(KitchenOrderState.Ready, o.State));
+        Assert.Equal(cooks + 2, kitchen.ClaimCallbacksDue(100, TimeSpan.FromSeconds(20)).Count);
+    }
+
+    [Fact]
+    public void Advance_PrepTimeFactorHalf_ReadyAfterHalfThePrepTime()
+    {
+        using var kitchen = new Kitchen(File("kitchen.db"), _time, prepTimeFactor: 0.5);
+        var products = new[] { new OrderProduct("1000", null, 2) };
+        kitchen.Accept(new PrepareRequest("h-1", "mcstate", products, "http://app.test/cb"));
+        kitchen.Advance();
+        var half = TimeSpan.FromSeconds(Kitchen.PrepSeconds(Catalog.Find("mcstate")!, products) / 2);
+
+        // A second's margin: the provider's clock also runs in real time.
+        _time.Advance(half - TimeSpan.FromSeconds(1));
+        kitchen.Advance();
+        Assert.Equal(KitchenOrderState.Cooking, Assert.Single(kitchen.Orders("mcstate")).State);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        kitchen.Advance();
+        Assert.Equal(KitchenOrderState.Ready, Assert.Single(kitchen.Orders("mcstate")).State);
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
