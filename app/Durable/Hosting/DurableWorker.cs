@@ -442,52 +442,6 @@ public sealed partial class DurableWorker : BackgroundService
 
     // ---- activities ----
 
-    /// <summary>
-    /// Records an activity's result. When its workflow is cached here and a workflow slot is free, the same transaction claims
-    /// the run (sticky: no claim, no cache miss on another host) and its next activation starts at once.
-    /// </summary>
-    private async Task CompleteAsync(ActivityTask task, HistoryEvent outcome)
-    {
-        if (!_cache.Contains(task.RunId) || !TryReserveWorkflowSlot())
-        {
-            await Store.CompleteActivityAsync(task, outcome, CancellationToken.None);
-            return;
-        }
-        WorkflowTask? next = null;
-        try
-        {
-            next = await Store.CompleteActivityAndClaimRunAsync(task, outcome, _engine.Time.GetUtcNow(), CancellationToken.None);
-        }
-        finally
-        {
-            if (next is null)
-            {
-                Interlocked.Decrement(ref _workflowTasks);
-                Release(_workflowWake);
-            }
-        }
-        if (next is not null)
-        {
-            Track(Task.Run(() => ProcessWorkflowTaskAsync(next), CancellationToken.None));
-        }
-    }
-
-    private bool TryReserveWorkflowSlot()
-    {
-        while (true)
-        {
-            var current = Volatile.Read(ref _workflowTasks);
-            if (current >= Options.MaxConcurrentWorkflowTasks)
-            {
-                return false;
-            }
-            if (Interlocked.CompareExchange(ref _workflowTasks, current + 1, current) == current)
-            {
-                return true;
-            }
-        }
-    }
-
     /// <summary>Reserves an activity slot for each activity <paramref name="newEvents"/> schedules, if there are free slots and all are registered here.</summary>
     private int ReserveActivitySlots(IReadOnlyList<HistoryEvent> newEvents)
     {
@@ -545,10 +499,10 @@ public sealed partial class DurableWorker : BackgroundService
             var activity = scope.ServiceProvider.GetRequiredService(method.ActivityType);
             ActivityContext.Current = new ActivityContext(task.WorkflowId, task.RunId, task.Sequence, task.Name, task.Attempt, task.ScheduledAt, timeout.Token);
             var result = await method.InvokeAsync(activity, task.Input, timeout.Token).WaitAsync(timeout.Token);
-            await CompleteAsync(task, new HistoryEvent
+            await Store.CompleteActivityAsync(task, new HistoryEvent
             {
                 Type = HistoryEventType.ActivityCompleted, Sequence = task.Sequence, Payload = result, Timestamp = _engine.Time.GetUtcNow(),
-            });
+            }, CancellationToken.None);
         }
         catch (Exception ex) when (_activityAbort?.IsCancellationRequested == true)
         {

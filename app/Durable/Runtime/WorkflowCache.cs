@@ -21,14 +21,6 @@ internal sealed class WorkflowCache(int capacity)
         }
     }
 
-    public bool Contains(string runId)
-    {
-        lock (_gate)
-        {
-            return _map.ContainsKey(runId);
-        }
-    }
-
     public WorkflowInstance? Take(string runId)
     {
         lock (_gate)

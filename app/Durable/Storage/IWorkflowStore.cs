@@ -52,13 +52,6 @@ public interface IWorkflowStore : IAsyncDisposable
     /// <summary>Records the activity's outcome for its workflow; ignored if the activity was cancelled meanwhile.</summary>
     Task CompleteActivityAsync(ActivityTask task, HistoryEvent outcome, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// As <see cref="CompleteActivityAsync"/>, and claims the run the outcome is for (leased as by <see cref="ClaimWorkflowTasksAsync"/>)
-    /// when it is due and no claim holds it, here or on another host: for a caller that has the run cached, so its next activation
-    /// runs there without a claim in between. Null when the run was not claimed; the outcome then waits for the next claim.
-    /// </summary>
-    Task<WorkflowTask?> CompleteActivityAndClaimRunAsync(ActivityTask task, HistoryEvent outcome, DateTimeOffset now, CancellationToken cancellationToken);
-
     Task RetryActivityAsync(ActivityTask task, int nextAttempt, DateTimeOffset visibleAt, ErrorInfo error, CancellationToken cancellationToken);
 
     /// <summary>The earliest time after <paramref name="now"/> at which a timer, retry or stuck run becomes due.</summary>

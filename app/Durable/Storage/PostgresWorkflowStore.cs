@@ -454,35 +454,26 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
         cmd.Parameters.AddWithValue("o", OwnerId);
         cmd.Parameters.AddWithValue("lease", _lease);
         cmd.Parameters.AddWithValue("held", held);
+        var tasks = new List<WorkflowTask>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var claimed = await ReadClaimedAsync(reader, cancellationToken);
-        foreach (var (task, leaseSeq) in claimed)
-        {
-            _heldRuns[task.RunId] = new HeldRun(leaseSeq, claimNumber);
-        }
-        return [.. claimed.Select(c => c.Task)];
-    }
-
-    /// <summary>The claimed runs of a claim's rows (a run's columns, then one of its due inbox rows, ordered by run), with their lease numbers.</summary>
-    private static async Task<List<(WorkflowTask Task, long LeaseSeq)>> ReadClaimedAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
-    {
-        var claimed = new List<(WorkflowTask Task, long LeaseSeq)>();
         List<InboxItem>? inbox = null;
         while (await reader.ReadAsync(cancellationToken))
         {
             var runId = reader.GetString(1);
-            if (claimed.Count == 0 || !string.Equals(claimed[^1].Task.RunId, runId, StringComparison.Ordinal))
+            if (tasks.Count == 0 || !string.Equals(tasks[^1].RunId, runId, StringComparison.Ordinal))
             {
                 inbox = [];
-                claimed.Add((new WorkflowTask(reader.GetString(0), runId, reader.GetString(2), reader.GetInt64(3),
-                    inbox, reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt32(5)), reader.GetInt64(6)));
+                var leaseSeq = reader.GetInt64(6);
+                _heldRuns[runId] = new HeldRun(leaseSeq, claimNumber);
+                tasks.Add(new WorkflowTask(reader.GetString(0), runId, reader.GetString(2), reader.GetInt64(3),
+                    inbox, reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt32(5)));
             }
             if (!reader.IsDBNull(7))
             {
                 inbox!.Add(new InboxItem(reader.GetInt64(7), DurableJson.DeserializeEvent(reader.GetString(8))));
             }
         }
-        return claimed;
+        return tasks;
     }
 
     public void ReleaseWorkflowTask(string runId, bool retry)
@@ -619,77 +610,29 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
     {
         try
         {
-            await WriteAsync(scope =>
+            await WriteAsync(async scope =>
             {
-                DeferCompletion(scope, task, outcome);
-                return Task.FromResult(0);
+                // One round trip: the run's row lock first (as every transaction takes it), so a close cannot slip between the
+                // delete and the insert; then the outcome goes to the inbox only if the task was still there at this attempt
+                // (a late result of an attempt that timed out and was retried is dropped) and the run is still running.
+                scope.Defer("SELECT 1 FROM executions WHERE run_id = @r FOR UPDATE", ("r", task.RunId));
+                scope.Defer("""
+                    WITH d AS (DELETE FROM activity_tasks WHERE id = @id AND attempt = @a RETURNING 1),
+                         i AS (INSERT INTO inbox (run_id, visible_at, type, seq, body)
+                               SELECT @r, @v, @t, @s, @b WHERE EXISTS (SELECT 1 FROM d) AND EXISTS (SELECT 1 FROM executions WHERE run_id = @r AND status = 0)
+                               RETURNING 1)
+                    UPDATE executions SET due_at = LEAST(due_at, @v) WHERE run_id = @r AND EXISTS (SELECT 1 FROM i)
+                    """,
+                    ("id", task.Id), ("a", task.Attempt), ("r", task.RunId), ("v", outcome.Timestamp.ToUnixTimeMilliseconds()), ("t", (int)outcome.Type),
+                    ("s", outcome.Sequence), ("b", DurableJson.SerializeEvent(outcome)));
+                scope.WorkAvailable = true;
+                return 0;
             }, cancellationToken);
         }
         finally
         {
             _heldActivities.TryRemove(task.Id, out _);
         }
-    }
-
-    public async Task<WorkflowTask?> CompleteActivityAndClaimRunAsync(ActivityTask task, HistoryEvent outcome, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        if (_heldRuns.ContainsKey(task.RunId))
-        {
-            // Being worked on here: its commit puts it back in the cache, and the outcome waits for the next claim.
-            await CompleteActivityAsync(task, outcome, cancellationToken);
-            return null;
-        }
-        try
-        {
-            var claimNumber = Interlocked.Increment(ref _claims);
-            var claimed = await WriteAsync(async scope =>
-            {
-                DeferCompletion(scope, task, outcome);
-                // The run, now that its inbox has the outcome, if it is due and no claim holds it (here or on another host).
-                await using var reader = await scope.ReaderAsync("""
-                    WITH claimed AS (
-                      UPDATE executions x SET lease_owner = @o, lease_until = now() + @lease, lease_seq = x.lease_seq + 1
-                      WHERE run_id = @r AND status = 0 AND due_at <= @now AND (stuck_until IS NULL OR stuck_until <= @now)
-                        AND (lease_until IS NULL OR lease_until < now())
-                      RETURNING x.workflow_id, x.run_id, x.type, x.next_event_id, x.workflow_span, x.stuck_attempts, x.lease_seq)
-                    SELECT c.workflow_id, c.run_id, c.type, c.next_event_id, c.workflow_span, c.stuck_attempts, c.lease_seq, i.id, i.body
-                    FROM claimed c LEFT JOIN inbox i ON i.run_id = c.run_id AND i.visible_at <= @now
-                    ORDER BY c.run_id, i.visible_at, i.id
-                    """, ("r", task.RunId), ("now", now.ToUnixTimeMilliseconds()), ("o", OwnerId), ("lease", _lease));
-                var runs = await ReadClaimedAsync(reader, CancellationToken.None);
-                // Claimed here: nobody else needs waking for it.
-                scope.WorkAvailable = runs.Count == 0;
-                return runs;
-            }, cancellationToken);
-            if (claimed.Count == 0)
-            {
-                return null;
-            }
-            _heldRuns[task.RunId] = new HeldRun(claimed[0].LeaseSeq, claimNumber);
-            return claimed[0].Task;
-        }
-        finally
-        {
-            _heldActivities.TryRemove(task.Id, out _);
-        }
-    }
-
-    private static void DeferCompletion(PostgresScope scope, ActivityTask task, HistoryEvent outcome)
-    {
-        // One round trip: the run's row lock first (as every transaction takes it), so a close cannot slip between the
-        // delete and the insert; then the outcome goes to the inbox only if the task was still there at this attempt
-        // (a late result of an attempt that timed out and was retried is dropped) and the run is still running.
-        scope.Defer("SELECT 1 FROM executions WHERE run_id = @r FOR UPDATE", ("r", task.RunId));
-        scope.Defer("""
-            WITH d AS (DELETE FROM activity_tasks WHERE id = @id AND attempt = @a RETURNING 1),
-                 i AS (INSERT INTO inbox (run_id, visible_at, type, seq, body)
-                       SELECT @r, @v, @t, @s, @b WHERE EXISTS (SELECT 1 FROM d) AND EXISTS (SELECT 1 FROM executions WHERE run_id = @r AND status = 0)
-                       RETURNING 1)
-            UPDATE executions SET due_at = LEAST(due_at, @v) WHERE run_id = @r AND EXISTS (SELECT 1 FROM i)
-            """,
-            ("id", task.Id), ("a", task.Attempt), ("r", task.RunId), ("v", outcome.Timestamp.ToUnixTimeMilliseconds()), ("t", (int)outcome.Type),
-            ("s", outcome.Sequence), ("b", DurableJson.SerializeEvent(outcome)));
-        scope.WorkAvailable = true;
     }
 
     public async Task RetryActivityAsync(ActivityTask task, int nextAttempt, DateTimeOffset visibleAt, ErrorInfo error, CancellationToken cancellationToken)

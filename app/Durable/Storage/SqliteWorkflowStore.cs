@@ -175,12 +175,10 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
     {
         var nowMs = now.ToUnixTimeMilliseconds();
         var runs = _queues.LeaseRuns(max, nowMs);
-        return runs.Count == 0 ? [] : await LoadLeasedRunsAsync(runs, nowMs, cancellationToken);
-    }
-
-    /// <summary>Reads the leased runs' state and due inputs; those not claimable (closed, parked, nothing due) are released.</summary>
-    private async Task<IReadOnlyList<WorkflowTask>> LoadLeasedRunsAsync(List<string> runs, long nowMs, CancellationToken cancellationToken)
-    {
+        if (runs.Count == 0)
+        {
+            return [];
+        }
         try
         {
             // Two queries for the whole batch (the runs' rows, then their due inputs), whatever its size.
@@ -406,18 +404,6 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         {
             _queues.ReleaseActivity(task.Id);
         }
-    }
-
-    public async Task<WorkflowTask?> CompleteActivityAndClaimRunAsync(ActivityTask task, HistoryEvent outcome, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await CompleteActivityAsync(task, outcome, cancellationToken);
-        // This store's leases live in this process: leasing the run now, after the commit, is as good as in its transaction.
-        if (!_queues.TryLeaseRun(task.RunId))
-        {
-            return null;
-        }
-        var claimed = await LoadLeasedRunsAsync([task.RunId], now.ToUnixTimeMilliseconds(), cancellationToken);
-        return claimed.Count == 1 ? claimed[0] : null;
     }
 
     public async Task RetryActivityAsync(ActivityTask task, int nextAttempt, DateTimeOffset visibleAt, ErrorInfo error, CancellationToken cancellationToken)

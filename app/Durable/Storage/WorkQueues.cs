@@ -96,11 +96,7 @@ internal sealed class WorkQueues
             Promote(nowMs);
             while (runs.Count < max && _readyRuns.TryDequeue(out var run))
             {
-                if (!_readyRunSet.Remove(run))
-                {
-                    // Taken out of the ready set by TryLeaseRun: already leased.
-                    continue;
-                }
+                _readyRunSet.Remove(run);
                 if (_leasedRuns.Add(run))
                 {
                     runs.Add(run);
@@ -112,20 +108,6 @@ internal sealed class WorkQueues
             }
         }
         return runs;
-    }
-
-    /// <summary>Leases one run, ready or not, unless it is leased already (an activity's outcome claiming its cached run).</summary>
-    public bool TryLeaseRun(string runId)
-    {
-        lock (_gate)
-        {
-            if (!_leasedRuns.Add(runId))
-            {
-                return false;
-            }
-            _readyRunSet.Remove(runId);
-            return true;
-        }
     }
 
     public void ReleaseRun(string runId)

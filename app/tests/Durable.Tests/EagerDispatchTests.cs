@@ -6,8 +6,7 @@ namespace Durable.Tests;
 /// <summary>
 /// Eager activity dispatch at the store: the commit that schedules activities leases the first ones to the committing
 /// host. Leased, they are claimable by no one (not even that host) until completed, handed back or their lease runs
-/// out; the rest are queued as before; nothing leased is lost when the host goes away. And the other way: an activity's
-/// result claims its run for the host that has it cached, only when no claim holds it, so it never runs twice.
+/// out; the rest are queued as before; nothing leased is lost when the host goes away.
 /// (A host SIGKILLed with such leases is covered by CrashRecoveryTestsOnPostgres.TwoHosts_OneKilledMidWork_SurvivorTakesOverAndCompletesAllExactlyOnce.)
 /// </summary>
 public sealed class EagerDispatchTests
@@ -81,100 +80,6 @@ public sealed class EagerDispatchTests
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             folder.Delete(recursive: true);
         }
-    }
-
-    [Fact]
-    public async Task CompleteActivityAndClaimRunAsync_PostgresRunFree_ClaimedWithTheOutcomeAndSkippedByOtherHost()
-    {
-        var connectionString = await TestEnvironment.NewDatabaseAsync();
-        await using var a = new PostgresWorkflowStore(connectionString, TimeSpan.FromMinutes(1));
-        await using var b = new PostgresWorkflowStore(connectionString, TimeSpan.FromMinutes(1));
-        await a.InitializeAsync(CancellationToken.None);
-        await b.InitializeAsync(CancellationToken.None);
-        var now = DateTimeOffset.UtcNow;
-        var activity = Assert.Single(await StartAndScheduleTwoAsync(a, now));
-
-        var next = await a.CompleteActivityAndClaimRunAsync(activity, Completed(activity, now.AddSeconds(1)), now.AddSeconds(1), CancellationToken.None);
-
-        Assert.NotNull(next);
-        Assert.Equal(HistoryEventType.ActivityCompleted, Assert.Single(next.Inbox).Event.Type);
-        Assert.Empty(await b.ClaimWorkflowTasksAsync(10, now.AddSeconds(2), CancellationToken.None));
-        Assert.Empty(await a.ClaimWorkflowTasksAsync(10, now.AddSeconds(2), CancellationToken.None));
-    }
-
-    [Fact]
-    public async Task CompleteActivityAndClaimRunAsync_PostgresRunHeldByOtherHost_NotClaimedAndActivatedOnce()
-    {
-        var connectionString = await TestEnvironment.NewDatabaseAsync();
-        await using var a = new PostgresWorkflowStore(connectionString, TimeSpan.FromMinutes(1));
-        await using var b = new PostgresWorkflowStore(connectionString, TimeSpan.FromMinutes(1));
-        await a.InitializeAsync(CancellationToken.None);
-        await b.InitializeAsync(CancellationToken.None);
-        var now = DateTimeOffset.UtcNow;
-        var activity = Assert.Single(await StartAndScheduleTwoAsync(a, now));
-        // Host B holds the run (a signal arrived and B claimed it) while host A's activity finishes.
-        Assert.True(await b.SignalAsync("eager", new HistoryEvent { Type = HistoryEventType.SignalReceived, Name = "go", Timestamp = now }, CancellationToken.None));
-        var heldByB = Assert.Single(await b.ClaimWorkflowTasksAsync(10, now.AddSeconds(1), CancellationToken.None));
-
-        Assert.Null(await a.CompleteActivityAndClaimRunAsync(activity, Completed(activity, now.AddSeconds(1)), now.AddSeconds(1), CancellationToken.None));
-
-        // B's activation (the signal only) commits; the outcome waits for the next claim, which takes it once.
-        await b.CommitActivationAsync(Consume(heldByB, now.AddSeconds(1)), CancellationToken.None);
-        b.ReleaseWorkflowTask(heldByB.RunId, retry: false);
-        var next = Assert.Single(await a.ClaimWorkflowTasksAsync(10, now.AddSeconds(2), CancellationToken.None));
-        Assert.Equal(HistoryEventType.ActivityCompleted, Assert.Single(next.Inbox).Event.Type);
-        Assert.Empty(await b.ClaimWorkflowTasksAsync(10, now.AddSeconds(2), CancellationToken.None));
-    }
-
-    [Fact]
-    public async Task CompleteActivityAndClaimRunAsync_SqliteRunFreeThenHeld_ClaimedOnlyWhenFree()
-    {
-        var folder = Directory.CreateTempSubdirectory("eager-");
-        try
-        {
-            await using var store = new SqliteWorkflowStore(Path.Combine(folder.FullName, "durable.db"));
-            await store.InitializeAsync(CancellationToken.None);
-            var now = DateTimeOffset.UtcNow;
-            var first = Assert.Single(await StartAndScheduleTwoAsync(store, now));
-            var second = Assert.Single(await store.ClaimActivityTasksAsync(10, now.AddSeconds(1), CancellationToken.None));
-
-            var next = await store.CompleteActivityAndClaimRunAsync(first, Completed(first, now.AddSeconds(1)), now.AddSeconds(1), CancellationToken.None);
-            Assert.NotNull(next);
-            Assert.Equal(1, Assert.Single(next.Inbox).Event.Sequence);
-            Assert.Empty(await store.ClaimWorkflowTasksAsync(10, now.AddSeconds(2), CancellationToken.None));
-
-            // The run is held by that activation: the second result is queued, not handed out twice.
-            Assert.Null(await store.CompleteActivityAndClaimRunAsync(second, Completed(second, now.AddSeconds(2)), now.AddSeconds(2), CancellationToken.None));
-            await store.CommitActivationAsync(Consume(next, now.AddSeconds(2)), CancellationToken.None);
-            store.ReleaseWorkflowTask(next.RunId, retry: false);
-            var after = Assert.Single(await store.ClaimWorkflowTasksAsync(10, now.AddSeconds(3), CancellationToken.None));
-            Assert.Equal(2, Assert.Single(after.Inbox).Event.Sequence);
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            folder.Delete(recursive: true);
-        }
-    }
-
-    private static HistoryEvent Completed(ActivityTask task, DateTimeOffset at) =>
-        new() { Type = HistoryEventType.ActivityCompleted, Sequence = task.Sequence, Timestamp = at };
-
-    /// <summary>An activation that consumes its inputs and does nothing else.</summary>
-    private static ActivationCommit Consume(WorkflowTask task, DateTimeOffset now)
-    {
-        var events = new List<HistoryEvent> { new() { EventId = task.NextEventId, Type = HistoryEventType.ActivationStarted, Timestamp = now } };
-        events.AddRange(task.Inbox.Select((input, i) => input.Event with { EventId = task.NextEventId + 1 + i }));
-        return new ActivationCommit
-        {
-            WorkflowId = task.WorkflowId,
-            RunId = task.RunId,
-            Type = task.Type,
-            ExpectedNextEventId = task.NextEventId,
-            ConsumedInbox = [.. task.Inbox.Select(i => i.Id)],
-            NewEvents = events,
-            Now = now,
-        };
     }
 
     /// <summary>Starts a run and commits its first activation, which schedules two activities and leases one to the committer.</summary>
