@@ -135,7 +135,7 @@ public sealed class EndToEndFigure : IFigure
                 "(an order is ready when the point of sale accepts it), the payment stub answers at once, deliveryDelay 0, the per-client rate limit raised (one client sends for everybody).",
                 $"{drivers.Count} instant drivers on shift (about half the offered orders/s, spread over the regions): on the live stream's WAITING_FOR_DRIVER they POST pickup and delivered " +
                 $"with their shift token, then start a new shift; {drivers.Repeats:N0} reports answered 409 (not yet seen by the twin) and " +
-                $"{drivers.Refusals:N0} answered 401 (the twin's status named another shift than the driver's token); both were repeated after 1-20 ms.",
+                $"{drivers.Refusals:N0} answered 401 (the twin's status named another shift than the driver's token); both were repeated after 1 ms, doubling up to 100 ms.",
                 $"{load.Sent:N0} orders sent open-loop in {sentIn.TotalSeconds:N1} s (sender at most {load.MaxSendLagMs:N0} ms behind schedule), spread over {Catalog.All.Count} restaurants; " +
                 $"{delivered.Count:N0} delivered{(otherEnds.Count > 0 ? ", " + string.Join(", ", otherEnds) : "")}{(postErrors.Count > 0 ? $", {postErrors.Count} POSTs failed (first: {postErrors[0].PostError})" : "")}" +
                 $"{(allEnded ? "" : ", some did not end within the drain time")}; after a warm-up of {WarmupRate(rate) * WarmupTime(duration).TotalSeconds:N0} orders in {WarmupTime(duration).TotalSeconds:N0} s " +
