@@ -38,6 +38,8 @@ public sealed class EndToEndFigure : IFigure
         await using var system = await FoodOrderingSystem.StartAsync(new Dictionary<string, string>
         {
             ["FoodOrdering__KitchenPrepTimeFactor"] = "0",
+            // Intake makes what has arrived durable side by side (the default, 1, handles one record at a time).
+            ["Kafka__HandleBatchSize"] = "32",
             // One client sends every customer's and every driver's requests: the per-client rate limit would measure itself.
             ["Security__RequestsPerSecond"] = "1000000",
             ["Security__RequestBurst"] = "1000000",
@@ -131,7 +133,7 @@ public sealed class EndToEndFigure : IFigure
             Notes =
             [
                 "The host runs as its own process (`dotnet FoodOrdering.Host.dll`, its Program.cs wiring untouched, Release build), as users run it: its GC, thread pool and " +
-                "Kestrel are not shared with the load generator, and the HTTP, Kafka and SSE hops are real sockets. Configuration: FoodOrdering:KitchenPrepTimeFactor=0 " +
+                "Kestrel are not shared with the load generator, and the HTTP, Kafka and SSE hops are real sockets. Configuration: FoodOrdering:KitchenPrepTimeFactor=0, Kafka:HandleBatchSize=32 " +
                 "(an order is ready when the point of sale accepts it), the payment stub answers at once, deliveryDelay 0, the per-client rate limit raised (one client sends for everybody).",
                 $"{drivers.Count} instant drivers on shift (about half the offered orders/s, spread over the regions): on the live stream's WAITING_FOR_DRIVER they POST pickup and delivered " +
                 $"with their shift token, then start a new shift; {drivers.Repeats:N0} reports answered 409 (not yet seen by the twin) and " +
