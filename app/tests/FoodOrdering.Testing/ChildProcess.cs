@@ -34,13 +34,20 @@ public sealed partial class ChildProcess : IDisposable
     public static ChildProcess Start(string project, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = BuiltDll(project);
-        var start = new ProcessStartInfo("dotnet")
+        // A test run started in the background (bash ignores SIGINT in background jobs) hands that "ignore" down to every
+        // child, and .NET leaves an inherited ignored SIGINT ignored: Interrupt() would do nothing. env restores the default.
+        var start = new ProcessStartInfo(OperatingSystem.IsLinux() ? "env" : "dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (OperatingSystem.IsLinux())
+        {
+            start.ArgumentList.Add("--default-signal=INT");
+            start.ArgumentList.Add("dotnet");
+        }
         start.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {
