@@ -50,9 +50,9 @@ public static class MicroBenchmarks
             // --list, --help, or a filter that matched nothing: there is nothing to write.
             return args.Contains("--list") || args.Contains("--help") || args.Contains("-h");
         }
-        var markdown = Markdown(summaries, started, loadBefore, BenchmarkEnvironment.LoadAverage());
-        File.WriteAllText(output.FullName, markdown);
-        Console.WriteLine($"Load average before: {loadBefore}; after: {BenchmarkEnvironment.LoadAverage()}.");
+        var loadAfter = BenchmarkEnvironment.LoadAverage();
+        File.WriteAllText(output.FullName, Markdown(summaries, started, loadBefore, loadAfter));
+        Console.WriteLine($"Load average before: {loadBefore}; after: {loadAfter}.");
         Console.WriteLine($"Written to {output.FullName}");
         return summaries.All(Succeeded);
     }
