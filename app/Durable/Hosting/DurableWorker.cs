@@ -60,16 +60,24 @@ public sealed partial class DurableWorker : BackgroundService
         Store.WorkAvailable -= Wake;
         // Stop claiming, then let what is running finish so nothing is left half-done.
         await base.StopAsync(cancellationToken);
-        Task[] running;
-        lock (_inflightGate)
-        {
-            running = [.. _inflight];
-        }
+        Task[] running = [];
         using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         drain.CancelAfter(Options.DrainTimeout);
         try
         {
-            await Task.WhenAll(running).WaitAsync(drain.Token);
+            // Until nothing runs: a finishing activation may start the activities its commit leased to this worker.
+            while (true)
+            {
+                lock (_inflightGate)
+                {
+                    running = [.. _inflight.Where(t => !t.IsCompleted)];
+                }
+                if (running.Length == 0)
+                {
+                    break;
+                }
+                await Task.WhenAll(running).WaitAsync(drain.Token);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -307,6 +315,7 @@ public sealed partial class DurableWorker : BackgroundService
         DurableTelemetry.ActiveTasks.Add(1, WorkflowKind);
         WorkflowInstance? instance = null;
         var settled = false;
+        var reserved = 0;
         try
         {
             var definition = _engine.Registry.FindWorkflow(task.Type)
@@ -349,7 +358,10 @@ public sealed partial class DurableWorker : BackgroundService
             RecordInputs(instance, task, inputs, now);
             var result = instance.Activate(inputs, now);
             var nextRunId = result.Completion == CommitCompletion.ContinuedAsNew ? RunIds.New() : null;
-            await Store.CommitActivationAsync(new ActivationCommit
+            // Eager dispatch: activities this activation schedules are leased to this worker by the commit and run at once, as many
+            // as there are free activity slots (reserved now), when this worker can run them all.
+            reserved = result.Completion == CommitCompletion.None ? ReserveActivitySlots(result.NewEvents) : 0;
+            var leased = await Store.CommitActivationAsync(new ActivationCommit
             {
                 WorkflowId = task.WorkflowId,
                 RunId = task.RunId,
@@ -366,8 +378,14 @@ public sealed partial class DurableWorker : BackgroundService
                 Result = result.Result,
                 Error = result.Error,
                 NextRunId = nextRunId,
+                LeaseActivities = reserved,
             }, CancellationToken.None);
             settled = true;
+            foreach (var activity in leased.Take(reserved))
+            {
+                reserved--;
+                Track(Task.Run(() => RunActivityAsync(activity), CancellationToken.None));
+            }
             DurableTelemetry.Activations.Add(1);
             if (result.Completion == CommitCompletion.None)
             {
@@ -408,6 +426,12 @@ public sealed partial class DurableWorker : BackgroundService
         }
         finally
         {
+            if (reserved > 0)
+            {
+                // Activity slots reserved and not used (the commit failed or leased fewer) go back to the activity loop.
+                Interlocked.Add(ref _activityTasks, -reserved);
+                Release(_activityWake);
+            }
             DurableTelemetry.ActivationDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             DurableTelemetry.ActiveTasks.Add(-1, WorkflowKind);
             Store.ReleaseWorkflowTask(task.RunId, retry: !settled);
@@ -417,6 +441,39 @@ public sealed partial class DurableWorker : BackgroundService
     }
 
     // ---- activities ----
+
+    /// <summary>Reserves an activity slot for each activity <paramref name="newEvents"/> schedules, if there are free slots and all are registered here.</summary>
+    private int ReserveActivitySlots(IReadOnlyList<HistoryEvent> newEvents)
+    {
+        var wanted = 0;
+        foreach (var e in newEvents)
+        {
+            if (e.Type != HistoryEventType.ActivityScheduled)
+            {
+                continue;
+            }
+            if (_engine.Registry.FindActivity(e.Name!) is null)
+            {
+                // Another worker may have it: leave them all to the claims.
+                return 0;
+            }
+            wanted++;
+        }
+        while (wanted > 0)
+        {
+            var current = Volatile.Read(ref _activityTasks);
+            var take = Math.Min(wanted, Options.MaxConcurrentActivities - current);
+            if (take <= 0)
+            {
+                return 0;
+            }
+            if (Interlocked.CompareExchange(ref _activityTasks, current + take, current) == current)
+            {
+                return take;
+            }
+        }
+        return 0;
+    }
 
     private async Task RunActivityAsync(ActivityTask task)
     {

@@ -31,8 +31,14 @@ public interface IWorkflowStore : IAsyncDisposable
 
     Task<IReadOnlyList<HistoryEvent>> LoadHistoryAsync(string runId, CancellationToken cancellationToken);
 
-    /// <summary>Commits an activation atomically; throws <see cref="StaleHistoryException"/> if the run moved on.</summary>
-    Task CommitActivationAsync(ActivationCommit commit, CancellationToken cancellationToken);
+    /// <summary>
+    /// Commits an activation atomically; throws <see cref="StaleHistoryException"/> if the run moved on. Returns the activities it
+    /// scheduled that the same transaction leased to this host (at most <see cref="ActivationCommit.LeaseActivities"/>: eager dispatch):
+    /// the caller runs them at once, with no claim in between, and ends each with <see cref="CompleteActivityAsync"/> or
+    /// <see cref="RetryActivityAsync"/> as if it had claimed it; the lease holds (and is renewed) as for a claim, so another host
+    /// takes an activity over only once its lease ran out, and a crash loses nothing.
+    /// </summary>
+    Task<IReadOnlyList<ActivityTask>> CommitActivationAsync(ActivationCommit commit, CancellationToken cancellationToken);
 
     /// <summary>Parks a run whose code threw a bug or broke determinism; it is retried after <paramref name="retryAt"/>.</summary>
     /// <remarks><paramref name="workflowSpan"/>: the RunWorkflow span already emitted, kept so a retry does not emit another.</remarks>
@@ -118,6 +124,8 @@ public sealed record ActivationCommit
     public ErrorInfo? Error { get; init; }
     /// <summary>For continue-as-new: the next run's id.</summary>
     public string? NextRunId { get; init; }
+    /// <summary>How many of the activities this activation schedules (the first ones) to lease to the committing host.</summary>
+    public int LeaseActivities { get; init; }
 }
 
 public sealed record ActivityTask(

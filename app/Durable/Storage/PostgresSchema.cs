@@ -60,5 +60,20 @@ internal static class PostgresSchema
             """,
             "CREATE INDEX ix_changes_unnumbered ON changes (id) WHERE seq IS NULL",
         ],
+        [
+            // When a run's earliest inbox row is visible, kept by every write of the inbox: claims read this index, not the whole inbox.
+            "ALTER TABLE executions ADD COLUMN due_at bigint",
+            "UPDATE executions e SET due_at = (SELECT MIN(visible_at) FROM inbox i WHERE i.run_id = e.run_id) WHERE status = 0",
+            "CREATE INDEX ix_executions_due ON executions (due_at) WHERE due_at IS NOT NULL",
+            // A check that a statement deferred into a batch makes in the database: a mismatch aborts the transaction (SQLSTATE DU001).
+            """
+            CREATE FUNCTION durable_expect(actual bigint, expected bigint) RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+              IF actual <> expected THEN
+                RAISE EXCEPTION 'expected %, found %', expected, actual USING ERRCODE = 'DU001';
+              END IF;
+            END $$
+            """,
+        ],
     ];
 }

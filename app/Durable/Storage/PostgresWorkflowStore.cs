@@ -48,6 +48,15 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(leaseDuration, TimeSpan.FromMilliseconds(100));
         _connectionString = connectionString;
+        // Statements are prepared once per connection (most are the same few per transition), and a connection handed back to the
+        // pool is not reset (DISCARD ALL), which would also drop its prepared statements: every statement here is self-contained.
+        var tuned = new NpgsqlConnectionStringBuilder(connectionString);
+        if (tuned.MaxAutoPrepare == 0)
+        {
+            tuned.MaxAutoPrepare = 64;
+        }
+        tuned.NoResetOnClose = true;
+        connectionString = tuned.ConnectionString;
         _dataSource = NpgsqlDataSource.Create(connectionString);
         var soft = new NpgsqlConnectionStringBuilder(connectionString);
         soft.Options = $"{soft.Options} -c synchronous_commit=off".Trim();
@@ -340,7 +349,8 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
             try
             {
                 result = await work(scope);
-                await FlushChangesAsync(scope);
+                DeferChanges(scope);
+                await scope.FlushAsync();
                 await tx.CommitAsync(cancellationToken);
             }
             catch (PostgresException ex) when (attempt < MaxWriteAttempts && ex.SqlState is PostgresErrorCodes.DeadlockDetected
@@ -375,7 +385,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
             {
                 return false;
             }
-            await InsertInboxAsync(scope, run, signal.Timestamp, signal);
+            InsertInbox(scope, run, signal.Timestamp, signal);
             return true;
         }, cancellationToken);
 
@@ -383,7 +393,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
         WriteAsync(async scope =>
         {
             var result = await StartInTx(scope, workflow with { ConflictPolicy = WorkflowIdConflictPolicy.UseExisting, ReusePolicy = WorkflowIdReusePolicy.AllowDuplicate }, parent: null);
-            await InsertInboxAsync(scope, result.RunId, signal.Timestamp, signal);
+            InsertInbox(scope, result.RunId, signal.Timestamp, signal);
             return result;
         }, cancellationToken);
 
@@ -417,55 +427,51 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
     {
         var nowMs = now.ToUnixTimeMilliseconds();
         await using var connection = await _softDataSource.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var scope = new PostgresScope(connection, tx);
-        var claimed = new List<(string WorkflowId, string RunId, string Type, long Next, string? Span, int StuckAttempts, long LeaseSeq)>();
         var claimNumber = Interlocked.Increment(ref _claims);
         // Runs this host committed but has not yet put back in its cache wait for that, so their next activation finds them there.
         var held = _heldRuns.Keys.ToArray();
-        // Runs with inputs due, oldest first, not parked, not leased by a live claim; rows another host is claiming right now are skipped.
-        await using (var cmd = scope.Cmd("""
+        // One statement, one round trip: runs with inputs due (executions.due_at, the earliest inbox row, kept by every write of the
+        // inbox), oldest first, not parked, not leased by a live claim, are leased; rows another host is claiming or committing right
+        // now are skipped; the index on due_at makes this read about as many rows as it claims, however long the inbox. Each claimed
+        // run comes back once per due inbox row (chronological: a timer's row is inserted when it starts, long before it fires).
+        await using var cmd = new NpgsqlCommand("""
             WITH due AS (
-              SELECT e.run_id FROM (SELECT run_id, MIN(visible_at) AS due_at FROM inbox WHERE visible_at <= @now GROUP BY run_id) d
-              JOIN executions e ON e.run_id = d.run_id
-              WHERE e.status = 0 AND (e.stuck_until IS NULL OR e.stuck_until <= @now) AND (e.lease_until IS NULL OR e.lease_until < now())
-                AND NOT (e.run_id = ANY(@held))
-              ORDER BY d.due_at LIMIT @max
-              FOR UPDATE OF e SKIP LOCKED)
-            UPDATE executions x SET lease_owner = @o, lease_until = now() + @lease, lease_seq = x.lease_seq + 1
-            FROM due WHERE x.run_id = due.run_id
-            RETURNING x.workflow_id, x.run_id, x.type, x.next_event_id, x.workflow_span, x.stuck_attempts, x.lease_seq
-            """, ("now", nowMs), ("max", max), ("o", OwnerId), ("lease", _lease), ("held", held)))
-        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+              SELECT run_id FROM executions
+              WHERE due_at <= @now AND status = 0 AND (stuck_until IS NULL OR stuck_until <= @now) AND (lease_until IS NULL OR lease_until < now())
+                AND NOT (run_id = ANY(@held))
+              ORDER BY due_at LIMIT @max
+              FOR UPDATE SKIP LOCKED),
+            claimed AS (
+              UPDATE executions x SET lease_owner = @o, lease_until = now() + @lease, lease_seq = x.lease_seq + 1
+              FROM due WHERE x.run_id = due.run_id
+              RETURNING x.workflow_id, x.run_id, x.type, x.next_event_id, x.workflow_span, x.stuck_attempts, x.lease_seq)
+            SELECT c.workflow_id, c.run_id, c.type, c.next_event_id, c.workflow_span, c.stuck_attempts, c.lease_seq, i.id, i.body
+            FROM claimed c LEFT JOIN inbox i ON i.run_id = c.run_id AND i.visible_at <= @now
+            ORDER BY c.run_id, i.visible_at, i.id
+            """, connection);
+        cmd.Parameters.AddWithValue("now", nowMs);
+        cmd.Parameters.AddWithValue("max", max);
+        cmd.Parameters.AddWithValue("o", OwnerId);
+        cmd.Parameters.AddWithValue("lease", _lease);
+        cmd.Parameters.AddWithValue("held", held);
+        var tasks = new List<WorkflowTask>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        List<InboxItem>? inbox = null;
+        while (await reader.ReadAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
+            var runId = reader.GetString(1);
+            if (tasks.Count == 0 || !string.Equals(tasks[^1].RunId, runId, StringComparison.Ordinal))
             {
-                claimed.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3),
-                    reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt32(5), reader.GetInt64(6)));
+                inbox = [];
+                var leaseSeq = reader.GetInt64(6);
+                _heldRuns[runId] = new HeldRun(leaseSeq, claimNumber);
+                tasks.Add(new WorkflowTask(reader.GetString(0), runId, reader.GetString(2), reader.GetInt64(3),
+                    inbox, reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt32(5)));
             }
-        }
-        if (claimed.Count == 0)
-        {
-            await tx.CommitAsync(cancellationToken);
-            return [];
-        }
-        var inboxes = claimed.ToDictionary(c => c.RunId, _ => new List<InboxItem>(), StringComparer.Ordinal);
-        // Chronological: a timer's row is inserted when it starts, long before it fires.
-        await using (var cmd = scope.Cmd("SELECT run_id, id, body FROM inbox WHERE run_id = ANY(@runs) AND visible_at <= @now ORDER BY visible_at, id",
-                         ("runs", inboxes.Keys.ToArray()), ("now", nowMs)))
-        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
+            if (!reader.IsDBNull(7))
             {
-                inboxes[reader.GetString(0)].Add(new InboxItem(reader.GetInt64(1), DurableJson.DeserializeEvent(reader.GetString(2))));
+                inbox!.Add(new InboxItem(reader.GetInt64(7), DurableJson.DeserializeEvent(reader.GetString(8))));
             }
-        }
-        await tx.CommitAsync(cancellationToken);
-        var tasks = new List<WorkflowTask>(claimed.Count);
-        foreach (var c in claimed)
-        {
-            _heldRuns[c.RunId] = new HeldRun(c.LeaseSeq, claimNumber);
-            tasks.Add(new WorkflowTask(c.WorkflowId, c.RunId, c.Type, c.Next, inboxes[c.RunId], c.Span, c.StuckAttempts));
         }
         return tasks;
     }
@@ -518,19 +524,29 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
         return await ReadHistoryAsync(connection, runId, cancellationToken);
     }
 
-    public async Task CommitActivationAsync(ActivationCommit commit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ActivityTask>> CommitActivationAsync(ActivationCommit commit, CancellationToken cancellationToken)
     {
         var bodies = new string[commit.NewEvents.Count];
         for (var i = 0; i < bodies.Length; i++)
         {
             bodies[i] = DurableJson.SerializeEvent(commit.NewEvents[i]);
         }
-        await WriteAsync(async scope =>
+        List<ActivityTask> leased;
+        try
         {
-            await CommitInTx(scope, commit, bodies);
-            return 0;
-        }, cancellationToken);
+            leased = await WriteAsync(scope => CommitInTx(scope, commit, bodies), cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresScope.ExpectationFailed)
+        {
+            throw new StaleHistoryException(commit.RunId);
+        }
         MarkSettled(commit.RunId);
+        // Renewed like claimed ones until the caller completes or retries them.
+        foreach (var task in leased)
+        {
+            _heldActivities[task.Id] = 0;
+        }
+        return leased;
     }
 
     private void MarkSettled(string runId)
@@ -547,7 +563,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
         await WriteAsync(async scope =>
         {
             var row = await ReadRunRowAsync(scope, runId, lockRow: true);
-            await scope.ExecuteAsync("""
+            scope.Defer("""
                 UPDATE executions SET stuck_error = @e, stuck_attempts = stuck_attempts + 1, stuck_until = @u, updated_at = @now,
                   workflow_span = COALESCE(workflow_span, @span), lease_owner = NULL, lease_until = NULL
                 WHERE run_id = @r AND status = 0
@@ -596,14 +612,20 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
         {
             await WriteAsync(async scope =>
             {
-                // The run first (as every transaction locks it), so a close cannot slip between the delete and the insert.
-                var running = await IsRunningAsync(scope, task.RunId, lockRow: true);
-                // The attempt check drops a late result of an attempt that already timed out and was retried.
-                var deleted = await scope.ExecuteAsync("DELETE FROM activity_tasks WHERE id = @id AND attempt = @a", ("id", task.Id), ("a", task.Attempt));
-                if (deleted == 1 && running)
-                {
-                    await InsertInboxAsync(scope, task.RunId, outcome.Timestamp, outcome);
-                }
+                // One round trip: the run's row lock first (as every transaction takes it), so a close cannot slip between the
+                // delete and the insert; then the outcome goes to the inbox only if the task was still there at this attempt
+                // (a late result of an attempt that timed out and was retried is dropped) and the run is still running.
+                scope.Defer("SELECT 1 FROM executions WHERE run_id = @r FOR UPDATE", ("r", task.RunId));
+                scope.Defer("""
+                    WITH d AS (DELETE FROM activity_tasks WHERE id = @id AND attempt = @a RETURNING 1),
+                         i AS (INSERT INTO inbox (run_id, visible_at, type, seq, body)
+                               SELECT @r, @v, @t, @s, @b WHERE EXISTS (SELECT 1 FROM d) AND EXISTS (SELECT 1 FROM executions WHERE run_id = @r AND status = 0)
+                               RETURNING 1)
+                    UPDATE executions SET due_at = LEAST(due_at, @v) WHERE run_id = @r AND EXISTS (SELECT 1 FROM i)
+                    """,
+                    ("id", task.Id), ("a", task.Attempt), ("r", task.RunId), ("v", outcome.Timestamp.ToUnixTimeMilliseconds()), ("t", (int)outcome.Type),
+                    ("s", outcome.Sequence), ("b", DurableJson.SerializeEvent(outcome)));
+                scope.WorkAvailable = true;
                 return 0;
             }, cancellationToken);
         }
@@ -883,9 +905,8 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
     private static async Task<(string WorkflowId, string Type, string? CustomStatus, string? ParentRunId, int ParentSeq)?> ReadRunRowAsync(
         PostgresScope scope, string runId, bool lockRow = false)
     {
-        await using var cmd = scope.Cmd("SELECT workflow_id, type, custom_status, parent_run_id, parent_seq FROM executions WHERE run_id = @r" + (lockRow ? " FOR UPDATE" : ""),
+        await using var reader = await scope.ReaderAsync("SELECT workflow_id, type, custom_status, parent_run_id, parent_seq FROM executions WHERE run_id = @r" + (lockRow ? " FOR UPDATE" : ""),
             ("r", runId));
-        await using var reader = await cmd.ExecuteReaderAsync();
         if (!await reader.ReadAsync())
         {
             return null;
@@ -898,8 +919,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
     {
         string? existingRun = null;
         var status = WorkflowStatus.Running;
-        await using (var cmd = scope.Cmd("SELECT run_id, status FROM executions WHERE workflow_id = @id AND is_latest FOR UPDATE", ("id", wf.WorkflowId)))
-        await using (var reader = await cmd.ExecuteReaderAsync())
+        await using (var reader = await scope.ReaderAsync("SELECT run_id, status FROM executions WHERE workflow_id = @id AND is_latest FOR UPDATE", ("id", wf.WorkflowId)))
         {
             if (await reader.ReadAsync())
             {
@@ -919,18 +939,18 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
             {
                 return new StartResult(wf.WorkflowId, existingRun, false, status);
             }
-            await scope.ExecuteAsync("UPDATE executions SET is_latest = false WHERE run_id = @r", ("r", existingRun));
+            scope.Defer("UPDATE executions SET is_latest = false WHERE run_id = @r", ("r", existingRun));
         }
         var now = wf.CreatedAt.ToUnixTimeMilliseconds();
         // A concurrent start of the same id loses on the unique index and runs again (WriteAsync), then sees this run.
-        await scope.ExecuteAsync("""
+        scope.Defer("""
             INSERT INTO executions (run_id, workflow_id, is_latest, type, status, input, created_at, updated_at, next_event_id, trace_parent,
                                     parent_workflow_id, parent_run_id, parent_seq, parent_close_policy)
             VALUES (@run, @id, true, @type, 0, @input, @now, @now, 1, @tp, @pw, @pr, @ps, @pp)
             """,
             ("run", wf.RunId), ("id", wf.WorkflowId), ("type", wf.Type), ("input", wf.Input), ("now", now), ("tp", wf.TraceParent),
             ("pw", parent?.WorkflowId), ("pr", parent?.RunId), ("ps", parent?.Seq), ("pp", parent is null ? null : (int)parent.Value.Policy));
-        await InsertInboxAsync(scope, wf.RunId, wf.VisibleAt, new HistoryEvent
+        InsertInbox(scope, wf.RunId, wf.VisibleAt, new HistoryEvent
         {
             Type = HistoryEventType.WorkflowStarted,
             Timestamp = wf.CreatedAt,
@@ -943,23 +963,22 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
         return new StartResult(wf.WorkflowId, wf.RunId, true, WorkflowStatus.Running);
     }
 
-    private async Task CommitInTx(PostgresScope scope, ActivationCommit c, string[] bodies)
+    /// <returns>The scheduled activities leased to this host (none when the run closes: its activities go with it).</returns>
+    private async Task<List<ActivityTask>> CommitInTx(PostgresScope scope, ActivationCommit c, string[] bodies)
     {
-        await using (var cmd = scope.Cmd("SELECT next_event_id, status FROM executions WHERE run_id = @r FOR UPDATE", ("r", c.RunId)))
-        await using (var reader = await cmd.ExecuteReaderAsync())
+        var leased = new List<ActivityTask>();
+        // Checked in the database, deferred with the rest (one round trip): a failed check aborts the transaction (CommitActivationAsync
+        // turns it into StaleHistoryException) before anything after it runs.
+        scope.Defer("""
+            SELECT durable_expect((SELECT count(*) FROM (SELECT 1 FROM executions WHERE run_id = @r AND next_event_id = @n AND status = 0 FOR UPDATE) g), 1)
+            """, ("r", c.RunId), ("n", c.ExpectedNextEventId));
+        if (c.ConsumedInbox.Count > 0)
         {
-            if (!await reader.ReadAsync() || reader.GetInt64(0) != c.ExpectedNextEventId || reader.GetInt32(1) != (int)WorkflowStatus.Running)
-            {
-                throw new StaleHistoryException(c.RunId);
-            }
-        }
-        if (c.ConsumedInbox.Count > 0
-            && await scope.ExecuteAsync("DELETE FROM inbox WHERE id = ANY(@ids)", ("ids", c.ConsumedInbox.ToArray())) != c.ConsumedInbox.Count)
-        {
-            throw new StaleHistoryException(c.RunId);
+            scope.Defer("WITH d AS (DELETE FROM inbox WHERE id = ANY(@ids) RETURNING 1) SELECT durable_expect((SELECT count(*) FROM d), @c)",
+                ("ids", c.ConsumedInbox.ToArray()), ("c", (long)c.ConsumedInbox.Count));
         }
         var nowMs = c.Now.ToUnixTimeMilliseconds();
-        await scope.ExecuteAsync("""
+        scope.Defer("""
             INSERT INTO history (run_id, event_id, type, at, body)
             SELECT @r, e.id, e.type, e.at, e.body FROM unnest(@ids, @types, @ats, @bodies) AS e(id, type, at, body)
             """,
@@ -968,28 +987,52 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
         var scheduled = c.NewEvents.Where(e => e.Type == HistoryEventType.ActivityScheduled).ToList();
         if (scheduled.Count > 0)
         {
-            await scope.ExecuteAsync("""
-                INSERT INTO activity_tasks (run_id, workflow_id, seq, name, input, attempt, visible_at, options, trace_parent, scheduled_at)
-                SELECT @r, @w, a.seq, a.name, a.input, 1, @now, a.options, @tp, @now FROM unnest(@seqs, @names, @inputs, @options) AS a(seq, name, input, options)
-                """,
-                ("r", c.RunId), ("w", c.WorkflowId), ("now", nowMs), ("tp", c.WorkflowSpan),
+            // The first LeaseActivities are leased to this host as a claim would lease them (eager dispatch); the rest are queued.
+            var lease = c.Completion == CommitCompletion.None ? Math.Min(c.LeaseActivities, scheduled.Count) : 0;
+            var insert = """
+                INSERT INTO activity_tasks (run_id, workflow_id, seq, name, input, attempt, visible_at, options, trace_parent, scheduled_at, lease_owner, lease_until)
+                SELECT @r, @w, a.seq, a.name, a.input, 1, @now, a.options, @tp, @now,
+                  CASE WHEN a.n <= @lc THEN @o END, CASE WHEN a.n <= @lc THEN now() + @lease END
+                FROM unnest(@seqs, @names, @inputs, @options) WITH ORDINALITY AS a(seq, name, input, options, n)
+                """;
+            (string, object?)[] parameters =
+            [
+                ("r", c.RunId), ("w", c.WorkflowId), ("now", nowMs), ("tp", c.WorkflowSpan), ("lc", (long)lease), ("o", OwnerId), ("lease", _lease),
                 ("seqs", scheduled.Select(e => e.Sequence).ToArray()), ("names", scheduled.Select(e => e.Name!).ToArray()),
-                ("inputs", scheduled.Select(e => e.Payload).ToArray()), ("options", scheduled.Select(e => e.Options ?? "{}").ToArray()));
-            scope.WorkAvailable = true;
+                ("inputs", scheduled.Select(e => e.Payload).ToArray()), ("options", scheduled.Select(e => e.Options ?? "{}").ToArray()),
+            ];
+            if (lease == 0)
+            {
+                scope.Defer(insert, parameters);
+            }
+            else
+            {
+                // The leased activities' ids are read back: one more round trip, instead of a claim's.
+                await using var reader = await scope.ReaderAsync(insert + " RETURNING id, seq, lease_owner IS NOT NULL", parameters);
+                while (await reader.ReadAsync())
+                {
+                    if (reader.GetBoolean(2))
+                    {
+                        var seq = reader.GetInt32(1);
+                        leased.Add(FirstAttempt(reader.GetInt64(0), c, scheduled.First(e => e.Sequence == seq)));
+                    }
+                }
+            }
+            scope.WorkAvailable |= scheduled.Count > lease;
         }
         foreach (var e in c.NewEvents)
         {
             switch (e.Type)
             {
                 case HistoryEventType.ActivityCancelRequested:
-                    await scope.ExecuteAsync("DELETE FROM activity_tasks WHERE run_id = @r AND seq = @s", ("r", c.RunId), ("s", e.Sequence));
+                    scope.Defer("DELETE FROM activity_tasks WHERE run_id = @r AND seq = @s", ("r", c.RunId), ("s", e.Sequence));
                     break;
                 case HistoryEventType.TimerStarted:
                     var fireAt = DateTimeOffset.Parse(e.Options!, CultureInfo.InvariantCulture);
-                    await InsertInboxAsync(scope, c.RunId, fireAt, new HistoryEvent { Type = HistoryEventType.TimerFired, Sequence = e.Sequence, Timestamp = fireAt });
+                    InsertInbox(scope, c.RunId, fireAt, new HistoryEvent { Type = HistoryEventType.TimerFired, Sequence = e.Sequence, Timestamp = fireAt });
                     break;
                 case HistoryEventType.TimerCanceled:
-                    await scope.ExecuteAsync("DELETE FROM inbox WHERE run_id = @r AND type = @t AND seq = @s",
+                    scope.Defer("DELETE FROM inbox WHERE run_id = @r AND type = @t AND seq = @s",
                         ("r", c.RunId), ("t", (int)HistoryEventType.TimerFired), ("s", e.Sequence));
                     break;
                 case HistoryEventType.ChildWorkflowStarted:
@@ -1007,12 +1050,12 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
                     var target = await LatestRunningAsync(scope, e.Target!);
                     if (target is not null)
                     {
-                        await InsertInboxAsync(scope, target, c.Now, new HistoryEvent
+                        InsertInbox(scope, target, c.Now, new HistoryEvent
                         {
                             Type = HistoryEventType.SignalReceived, Name = e.Name, Payload = e.Payload, Timestamp = c.Now, Target = c.WorkflowId, TraceParent = e.TraceParent,
                         });
                     }
-                    await InsertInboxAsync(scope, c.RunId, c.Now, new HistoryEvent
+                    InsertInbox(scope, c.RunId, c.Now, new HistoryEvent
                     {
                         Type = HistoryEventType.ExternalSignalResult, Sequence = e.Sequence, Timestamp = c.Now,
                         Error = target is null ? new ErrorInfo("WorkflowNotFound", $"No running workflow '{e.Target}'.") : null,
@@ -1021,11 +1064,11 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
             }
         }
         var nextEventId = c.ExpectedNextEventId + c.NewEvents.Count;
-        await scope.ExecuteAsync("""
+        scope.Defer("""
             UPDATE executions SET next_event_id = @n, updated_at = @now, buffered_signals = @b,
               custom_status = CASE WHEN @changed THEN @cs ELSE custom_status END,
               workflow_span = COALESCE(workflow_span, @span), stuck_error = NULL, stuck_attempts = 0, stuck_until = NULL,
-              lease_owner = NULL, lease_until = NULL
+              lease_owner = NULL, lease_until = NULL, due_at = (SELECT MIN(visible_at) FROM inbox WHERE run_id = @r)
             WHERE run_id = @r
             """,
             ("n", nextEventId), ("now", nowMs), ("b", SerializeBufferedSignals(c.BufferedSignals)),
@@ -1036,7 +1079,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
             {
                 AddChange(scope, c.WorkflowId, c.RunId, c.Type, WorkflowChangeKind.StatusChanged, WorkflowStatus.Running, c.CustomStatus, c.Now);
             }
-                return;
+            return leased;
         }
         if (c.Completion != CommitCompletion.ContinuedAsNew && await HasUnseenSignalsAsync(scope, c))
         {
@@ -1050,6 +1093,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
             await ContinueAsNewInTx(scope, c);
         }
         await CloseRunInTx(scope, c.RunId, status, c.Result, c.Error, c.Now);
+        return leased;
     }
 
     private async Task StartChildInTx(PostgresScope scope, ActivationCommit parent, HistoryEvent e)
@@ -1060,7 +1104,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
             (parent.WorkflowId, parent.RunId, e.Sequence, options.ParentClosePolicy));
         if (!result.Started)
         {
-            await InsertInboxAsync(scope, parent.RunId, parent.Now, new HistoryEvent
+            InsertInbox(scope, parent.RunId, parent.Now, new HistoryEvent
             {
                 Type = HistoryEventType.ChildWorkflowFailed, Sequence = e.Sequence, Timestamp = parent.Now,
                 Error = new ErrorInfo("WorkflowAlreadyStarted", $"A workflow with id '{e.Target}' is already running (run {result.RunId})."),
@@ -1073,8 +1117,7 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
         var nextRun = c.NextRunId!;
         string? parentWorkflow, parentRun, traceParent;
         int? parentSeq, parentPolicy;
-        await using (var cmd = scope.Cmd("SELECT parent_workflow_id, parent_run_id, parent_seq, parent_close_policy, trace_parent FROM executions WHERE run_id = @r", ("r", c.RunId)))
-        await using (var reader = await cmd.ExecuteReaderAsync())
+        await using (var reader = await scope.ReaderAsync("SELECT parent_workflow_id, parent_run_id, parent_seq, parent_close_policy, trace_parent FROM executions WHERE run_id = @r", ("r", c.RunId)))
         {
             await reader.ReadAsync();
             parentWorkflow = reader.IsDBNull(0) ? null : reader.GetString(0);
@@ -1084,35 +1127,34 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
             traceParent = reader.IsDBNull(4) ? null : reader.GetString(4);
         }
         var pending = new List<HistoryEvent>();
-        await using (var cmd = scope.Cmd("SELECT body FROM inbox WHERE run_id = @r AND type = @t ORDER BY id", ("r", c.RunId), ("t", (int)HistoryEventType.SignalReceived)))
-        await using (var reader = await cmd.ExecuteReaderAsync())
+        await using (var reader = await scope.ReaderAsync("SELECT body FROM inbox WHERE run_id = @r AND type = @t ORDER BY id", ("r", c.RunId), ("t", (int)HistoryEventType.SignalReceived)))
         {
             while (await reader.ReadAsync())
             {
                 pending.Add(DurableJson.DeserializeEvent(reader.GetString(0)));
             }
         }
-        await scope.ExecuteAsync("UPDATE executions SET is_latest = false WHERE run_id = @r", ("r", c.RunId));
+        scope.Defer("UPDATE executions SET is_latest = false WHERE run_id = @r", ("r", c.RunId));
         var nowMs = c.Now.ToUnixTimeMilliseconds();
-        await scope.ExecuteAsync("""
+        scope.Defer("""
             INSERT INTO executions (run_id, workflow_id, is_latest, type, status, input, created_at, updated_at, next_event_id, trace_parent,
                                     parent_workflow_id, parent_run_id, parent_seq, parent_close_policy, custom_status)
             VALUES (@run, @id, true, @type, 0, @input, @now, @now, 1, @tp, @pw, @pr, @ps, @pp, @cs)
             """,
             ("run", nextRun), ("id", c.WorkflowId), ("type", c.Type), ("input", c.Result), ("now", nowMs), ("tp", traceParent),
             ("pw", parentWorkflow), ("pr", parentRun), ("ps", parentSeq), ("pp", parentPolicy), ("cs", c.CustomStatus));
-        await InsertInboxAsync(scope, nextRun, c.Now, new HistoryEvent
+        InsertInbox(scope, nextRun, c.Now, new HistoryEvent
         {
             Type = HistoryEventType.WorkflowStarted, Name = c.Type, Payload = c.Result, Timestamp = c.Now, Target = parentWorkflow, TraceParent = traceParent,
         });
         // Signals survive continue-as-new: first those the old run had buffered, then those it never saw.
         foreach (var signal in c.BufferedSignals)
         {
-            await InsertInboxAsync(scope, nextRun, c.Now, new HistoryEvent { Type = HistoryEventType.SignalReceived, Name = signal.Name, Payload = signal.Payload, Timestamp = c.Now });
+            InsertInbox(scope, nextRun, c.Now, new HistoryEvent { Type = HistoryEventType.SignalReceived, Name = signal.Name, Payload = signal.Payload, Timestamp = c.Now });
         }
         foreach (var signal in pending)
         {
-            await InsertInboxAsync(scope, nextRun, c.Now, signal);
+            InsertInbox(scope, nextRun, c.Now, signal);
         }
         AddChange(scope, c.WorkflowId, nextRun, c.Type, WorkflowChangeKind.Started, WorkflowStatus.Running, c.CustomStatus, c.Now);
     }
@@ -1120,24 +1162,24 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
     private async Task CloseRunInTx(PostgresScope scope, string runId, WorkflowStatus status, string? result, ErrorInfo? error, DateTimeOffset now)
     {
         var row = (await ReadRunRowAsync(scope, runId))!.Value;
-        await scope.ExecuteAsync("""
+        scope.Defer("""
             UPDATE executions SET status = @s, result = @res, error = @err, closed_at = @now, updated_at = @now, stuck_error = NULL, stuck_until = NULL,
-              lease_owner = NULL, lease_until = NULL
+              lease_owner = NULL, lease_until = NULL, due_at = NULL
             WHERE run_id = @r
             """,
             ("s", (int)status), ("res", status == WorkflowStatus.ContinuedAsNew ? null : result),
             ("err", error is null ? null : SerializeError(error)), ("now", now.ToUnixTimeMilliseconds()), ("r", runId));
-        await scope.ExecuteAsync("DELETE FROM inbox WHERE run_id = @r; DELETE FROM activity_tasks WHERE run_id = @r", ("r", runId));
+        scope.Defer("DELETE FROM inbox WHERE run_id = @r", ("r", runId));
+        scope.Defer("DELETE FROM activity_tasks WHERE run_id = @r", ("r", runId));
         AddChange(scope, row.WorkflowId, runId, row.Type, WorkflowChangeKind.Closed, status, row.CustomStatus, now);
 
         if (status != WorkflowStatus.ContinuedAsNew && row.ParentRunId is not null && await IsRunningAsync(scope, row.ParentRunId, lockRow: true))
         {
-            await InsertInboxAsync(scope, row.ParentRunId, now, ChildOutcome(status, row.WorkflowId, row.ParentSeq, result, error, now));
+            InsertInbox(scope, row.ParentRunId, now, ChildOutcome(status, row.WorkflowId, row.ParentSeq, result, error, now));
         }
 
         var children = new List<(string RunId, ParentClosePolicy Policy)>();
-        await using (var cmd = scope.Cmd("SELECT run_id, parent_close_policy FROM executions WHERE parent_run_id = @r AND status = 0 FOR UPDATE", ("r", runId)))
-        await using (var reader = await cmd.ExecuteReaderAsync())
+        await using (var reader = await scope.ReaderAsync("SELECT run_id, parent_close_policy FROM executions WHERE parent_run_id = @r AND status = 0 FOR UPDATE", ("r", runId)))
         {
             while (await reader.ReadAsync())
             {
@@ -1161,9 +1203,9 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
     {
         var next = Convert.ToInt64(await scope.ScalarAsync("SELECT next_event_id FROM executions WHERE run_id = @r FOR UPDATE", ("r", runId)), CultureInfo.InvariantCulture);
         var e = new HistoryEvent { EventId = next, Type = HistoryEventType.WorkflowTerminated, Timestamp = now, Payload = DurableJson.Serialize(reason) };
-        await scope.ExecuteAsync("INSERT INTO history (run_id, event_id, type, at, body) VALUES (@r, @e, @t, @at, @b)",
+        scope.Defer("INSERT INTO history (run_id, event_id, type, at, body) VALUES (@r, @e, @t, @at, @b)",
             ("r", runId), ("e", next), ("t", (int)e.Type), ("at", now.ToUnixTimeMilliseconds()), ("b", DurableJson.SerializeEvent(e)));
-        await scope.ExecuteAsync("UPDATE executions SET next_event_id = @n WHERE run_id = @r", ("n", next + 1), ("r", runId));
+        scope.Defer("UPDATE executions SET next_event_id = @n WHERE run_id = @r", ("n", next + 1), ("r", runId));
         await CloseRunInTx(scope, runId, WorkflowStatus.Terminated, null, new ErrorInfo("Terminated", reason), now);
     }
 
@@ -1171,14 +1213,17 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
     {
         if (await scope.ExecuteAsync("UPDATE executions SET cancel_requested = true WHERE run_id = @r AND NOT cancel_requested AND status = 0", ("r", runId)) == 1)
         {
-            await InsertInboxAsync(scope, runId, now, new HistoryEvent { Type = HistoryEventType.CancelRequested, Timestamp = now });
+            InsertInbox(scope, runId, now, new HistoryEvent { Type = HistoryEventType.CancelRequested, Timestamp = now });
         }
     }
 
     /// <summary>Queues an input for a run; the caller holds the run's row lock and knows it is running.</summary>
-    private static async Task InsertInboxAsync(PostgresScope scope, string runId, DateTimeOffset visibleAt, HistoryEvent e)
+    private static void InsertInbox(PostgresScope scope, string runId, DateTimeOffset visibleAt, HistoryEvent e)
     {
-        await scope.ExecuteAsync("INSERT INTO inbox (run_id, visible_at, type, seq, body) VALUES (@r, @v, @t, @s, @b)",
+        scope.Defer("""
+            WITH i AS (INSERT INTO inbox (run_id, visible_at, type, seq, body) VALUES (@r, @v, @t, @s, @b))
+            UPDATE executions SET due_at = LEAST(due_at, @v) WHERE run_id = @r
+            """,
             ("r", runId), ("v", visibleAt.ToUnixTimeMilliseconds()), ("t", (int)e.Type), ("s", e.Sequence), ("b", DurableJson.SerializeEvent(e)));
         // Timers due later are found through GetNextDueTimeAsync; waking the workers early costs one empty claim.
         scope.WorkAvailable = true;
@@ -1191,14 +1236,14 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
     }
 
     /// <summary>Writes the changes this transaction collected, in one statement.</summary>
-    private static async Task FlushChangesAsync(PostgresScope scope)
+    private static void DeferChanges(PostgresScope scope)
     {
         var changes = scope.PendingChanges;
         if (changes.Count == 0)
         {
             return;
         }
-        await scope.ExecuteAsync("""
+        scope.Defer("""
             INSERT INTO changes (workflow_id, run_id, type, kind, status, custom_status, at)
             SELECT * FROM unnest(@w, @r, @t, @k, @s, @cs, @at)
             """,

@@ -290,7 +290,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         return await ReadHistoryAsync(connection, runId, cancellationToken);
     }
 
-    public Task CommitActivationAsync(ActivationCommit commit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ActivityTask>> CommitActivationAsync(ActivationCommit commit, CancellationToken cancellationToken)
     {
         // Serialize on the caller's thread: the single writer thread is the bottleneck under load.
         var bodies = new string[commit.NewEvents.Count];
@@ -298,11 +298,13 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         {
             bodies[i] = DurableJson.SerializeEvent(commit.NewEvents[i]);
         }
-        return Writer.WriteAsync(scope =>
+        var leased = await Writer.WriteAsync(scope => CommitInTx(scope, commit, bodies));
+        // Never queued, so no claim can take them: leased here, released when the caller completes or retries them.
+        foreach (var task in leased)
         {
-            CommitInTx(scope, commit, bodies);
-            return 0;
-        });
+            _queues.LeaseActivity(task.Id);
+        }
+        return leased;
     }
 
     public Task MarkStuckAsync(string runId, string error, DateTimeOffset retryAt, string? workflowSpan, CancellationToken cancellationToken) =>
@@ -629,8 +631,10 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         return new StartResult(wf.WorkflowId, wf.RunId, true, WorkflowStatus.Running);
     }
 
-    private void CommitInTx(WriteScope scope, ActivationCommit c, string[] bodies)
+    /// <returns>The scheduled activities leased to the caller (none when the run closes: its activities go with it).</returns>
+    private List<ActivityTask> CommitInTx(WriteScope scope, ActivationCommit c, string[] bodies)
     {
+        var leased = new List<ActivityTask>();
         using (var reader = scope.Query("SELECT next_event_id, status FROM executions WHERE run_id = $r", ("$r", c.RunId)))
         {
             if (!reader.Read() || reader.GetInt64(0) != c.ExpectedNextEventId || reader.GetInt32(1) != (int)WorkflowStatus.Running)
@@ -660,8 +664,15 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
                         """,
                         ("$r", c.RunId), ("$w", c.WorkflowId), ("$s", e.Sequence), ("$n", e.Name), ("$i", e.Payload), ("$now", nowMs),
                         ("$o", e.Options ?? "{}"), ("$tp", c.WorkflowSpan))!;
-                    scope.Effects.Activities.Add((activityId, nowMs));
-                    scope.Effects.WorkAvailable = true;
+                    if (leased.Count < c.LeaseActivities)
+                    {
+                        leased.Add(FirstAttempt(activityId, c, e));
+                    }
+                    else
+                    {
+                        scope.Effects.Activities.Add((activityId, nowMs));
+                        scope.Effects.WorkAvailable = true;
+                    }
                     break;
                 case HistoryEventType.ActivityCancelRequested:
                     scope.Execute("DELETE FROM activity_tasks WHERE run_id = $r AND seq = $s", ("$r", c.RunId), ("$s", e.Sequence));
@@ -717,7 +728,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
             {
                 AddChange(scope, c.WorkflowId, c.RunId, c.Type, WorkflowChangeKind.StatusChanged, WorkflowStatus.Running, c.CustomStatus, c.Now);
             }
-            return;
+            return leased;
         }
         if (c.Completion != CommitCompletion.ContinuedAsNew && HasUnseenSignals(scope, c))
         {
@@ -731,6 +742,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
             ContinueAsNewInTx(scope, c);
         }
         CloseRunInTx(scope, c.RunId, status, c.Result, c.Error, c.Now);
+        return [];
     }
 
     private void StartChildInTx(WriteScope scope, ActivationCommit parent, HistoryEvent e)

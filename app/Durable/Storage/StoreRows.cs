@@ -114,9 +114,15 @@ internal static class StoreRows
 
     public static ActivityTask ReadActivity(DbDataReader r) =>
         new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetString(4),
-            r.IsDBNull(5) ? null : r.GetString(5), r.GetInt32(6),
-            JsonSerializer.Deserialize(r.GetString(7), DurableJsonContext.Default.ActivityOptions)!,
+            r.IsDBNull(5) ? null : r.GetString(5), r.GetInt32(6), ParseActivityOptions(r.GetString(7)),
             r.IsDBNull(8) ? null : r.GetString(8), FromMs(r.GetInt64(9)));
+
+    /// <summary>The first attempt of an activity <paramref name="c"/> scheduled (<paramref name="scheduled"/>), as a claim would read its row.</summary>
+    public static ActivityTask FirstAttempt(long id, ActivationCommit c, HistoryEvent scheduled) =>
+        new(id, c.WorkflowId, c.RunId, scheduled.Sequence, scheduled.Name!, scheduled.Payload, 1, ParseActivityOptions(scheduled.Options ?? "{}"),
+            c.WorkflowSpan, FromMs(c.Now.ToUnixTimeMilliseconds()));
+
+    private static ActivityOptions ParseActivityOptions(string json) => JsonSerializer.Deserialize(json, DurableJsonContext.Default.ActivityOptions)!;
 
     public static PendingActivity ReadPendingActivity(DbDataReader r) =>
         new(r.GetInt32(0), r.GetString(1), r.GetInt32(2), FromMs(r.GetInt64(3)),

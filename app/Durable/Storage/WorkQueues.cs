@@ -145,6 +145,15 @@ internal sealed class WorkQueues
         return ids;
     }
 
+    /// <summary>Marks an activity leased that was never queued: the committing host runs it at once (eager dispatch).</summary>
+    public void LeaseActivity(long id)
+    {
+        lock (_gate)
+        {
+            _leasedActivities.Add(id);
+        }
+    }
+
     public void ReleaseActivity(long id)
     {
         lock (_gate)

@@ -35,10 +35,10 @@ public sealed class PostgresFigure : IFigure
         var (raw, rounds) = await RawCommitsAsync(await server.CreateDatabaseAsync("raw"), context.Settings.RawCommits / 4);
         context.Progress.Line($"[{Name}] {raw:N0} raw single-row commits/s (rounds: {string.Join(", ", rounds.Select(r => r.ToString("N0")))})");
 
-        var one = await RunAsync(context, await server.CreateDatabaseAsync("one_engine"), engines: 1, count, warmup);
-        context.Progress.Line($"[{Name}] one engine: {count / one.TotalSeconds:N0} workflows/s");
-        var two = await RunAsync(context, await server.CreateDatabaseAsync("two_engines"), engines: 2, count, warmup);
-        context.Progress.Line($"[{Name}] two engines: {count / two.TotalSeconds:N0} workflows/s");
+        var (one, oneCpu) = await RunAsync(context, server, "one_engine", engines: 1, count, warmup);
+        context.Progress.Line($"[{Name}] one engine: {count / one.TotalSeconds:N0} workflows/s; {CpuText(oneCpu, count)}");
+        var (two, twoCpu) = await RunAsync(context, server, "two_engines", engines: 2, count, warmup);
+        context.Progress.Line($"[{Name}] two engines: {count / two.TotalSeconds:N0} workflows/s; {CpuText(twoCpu, count)}");
 
         var onePerSecond = count / one.TotalSeconds;
         var twoPerSecond = count / two.TotalSeconds;
@@ -48,14 +48,28 @@ public sealed class PostgresFigure : IFigure
             TargetMet = twoPerSecond >= TargetPerSecond,
             Notes =
             [
-                $"{count:N0} workflows per run (after {warmup:N0} for warm-up): one engine {one.TotalSeconds:N2} s, two engines {two.TotalSeconds:N2} s; each workflow is 8 committed transactions (start, 4 activations, 3 activity results), each its own PostgreSQL transaction (the server's WAL flush groups concurrent commits); engine default options (lease {TimeSpan.FromSeconds(30)}, MaxConcurrentWorkflowTasks 64, MaxConcurrentActivities 256).",
+                $"{count:N0} workflows per run (after {warmup:N0} for warm-up): one engine {one.TotalSeconds:N2} s, two engines {two.TotalSeconds:N2} s; each workflow is 8 committed transactions (start, 4 activations, 3 activity results), each its own PostgreSQL transaction (the server's WAL flush groups concurrent commits) whose statements go in one or two batches; the commit that schedules an activity leases it to its host (eager dispatch, no claim); engine default options (lease {TimeSpan.FromSeconds(30)}, MaxConcurrentWorkflowTasks 64, MaxConcurrentActivities 256).",
+                $"CPU per workflow (this process and the PostgreSQL server's processes, from /proc, so other load on the machine does not count): one engine {CpuText(oneCpu, count)}; two engines {CpuText(twoCpu, count)}.",
                 $"Baseline: {RawRounds} rounds of {context.Settings.RawCommits / 4:N0} single-row INSERT transactions (autocommit) into a copy of the engine's history table on one connection, median shown; rounds {string.Join(" / ", rounds.Select(r => r.ToString("N0")))} commits/s. The server runs on the same {Environment.ProcessorCount} cores as the engines.",
             ],
         };
     }
 
-    private static async Task<TimeSpan> RunAsync(BenchmarkContext context, string connectionString, int engines, int count, int warmup)
+    /// <summary>CPU per workflow, and the rate at which it would use all of this machine's cores.</summary>
+    private static string CpuText(ProcessCpu cpu, int count)
     {
+        var engine = cpu.Engine.TotalMilliseconds / count;
+        if (cpu.Server is not { } server)
+        {
+            return $"engines {engine:0.00} ms CPU per workflow (server CPU not readable)";
+        }
+        var database = server.TotalMilliseconds / count;
+        return $"engines {engine:0.00} + PostgreSQL {database:0.00} ms CPU per workflow, a ceiling of {Environment.ProcessorCount * 1000 / (engine + database):N0}/s on {Environment.ProcessorCount} cores";
+    }
+
+    private static async Task<(TimeSpan Elapsed, ProcessCpu Cpu)> RunAsync(BenchmarkContext context, PostgresServer server, string database, int engines, int count, int warmup)
+    {
+        var connectionString = await server.CreateDatabaseAsync(database);
         var folder = context.NewFolder($"{FigureName}-{engines}");
         var hosts = new List<BenchmarkEngine>();
         try
@@ -70,7 +84,9 @@ public sealed class PostgresFigure : IFigure
                     }));
             }
             await RunWorkflowsAsync(hosts, $"warmup-{engines}-", warmup, context.Progress);
-            return await RunWorkflowsAsync(hosts, $"pg-{engines}-", count, context.Progress);
+            var before = ProcessCpu.Read(server.SocketDirectory);
+            var elapsed = await RunWorkflowsAsync(hosts, $"pg-{engines}-", count, context.Progress);
+            return (elapsed, ProcessCpu.Read(server.SocketDirectory) - before);
         }
         finally
         {
