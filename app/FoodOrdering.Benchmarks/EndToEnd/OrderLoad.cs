@@ -125,7 +125,8 @@ internal sealed class OrderLoad(HttpClient http, string prefix)
 
     /// <summary>
     /// Where the time of delivered orders went: the median gap from the send to the first recorded status, then
-    /// between consecutive statuses (the workflow's clock at each step, the host's clock: the same machine's).
+    /// between consecutive statuses (the workflow's clock at each step, the host's clock: the same machine's), and from
+    /// the recorded DELIVERED to its sight on the live stream.
     /// </summary>
     public string StageMedians()
     {
@@ -138,6 +139,11 @@ internal sealed class OrderLoad(HttpClient http, string prefix)
                 var stage = $"{previous}→{OrdersNames.Of(change.State)}";
                 (gaps.TryGetValue(stage, out var list) ? list : gaps[stage] = []).Add((change.At - at).TotalMilliseconds);
                 (previous, at) = (OrdersNames.Of(change.State), change.At);
+            }
+            if (order.DeliveredAfterMs is { } after && order.EndedAt != 0)
+            {
+                // The live stream's share: from the recorded DELIVERED to the moment this client saw it.
+                (gaps.TryGetValue("DELIVERED→seen", out var seen) ? seen : gaps["DELIVERED→seen"] = []).Add((order.SentWall.AddMilliseconds(after) - at).TotalMilliseconds);
             }
         }
         return string.Join(", ", gaps.Select(g => $"{g.Key} {Infrastructure.Statistics.Median(g.Value):N1} ms"));

@@ -77,6 +77,7 @@ public sealed class EndToEndFigure : IFigure
 
         var load = new OrderLoad(http, "bench");
         Volatile.Write(ref current, load);
+        var cpuBefore = Cpu(system);
         var samples = new List<LagSample>();
         var clock = Stopwatch.StartNew();
         using var sampling = new CancellationTokenSource();
@@ -87,16 +88,20 @@ public sealed class EndToEndFigure : IFigure
         var allEnded = await load.WaitForEndsAsync(drain, CancellationToken.None);
         await sampling.CancelAsync();
         await sampler;
+        var cpu = Cpu(system) - cpuBefore;
         var fromStatus = await load.CompleteFromStatusAsync(CancellationToken.None);
         await drivers.DrainAsync();
         await stop.CancelAsync();
         await stream;
 
-        return Result(context, rate, duration, load, samples, baseline, sentIn, allEnded, fromStatus, drivers);
+        return Result(context, rate, duration, load, samples, baseline, sentIn, allEnded, fromStatus, drivers, cpu);
     }
 
+    private static CpuUse Cpu(FoodOrderingSystem system) =>
+        new(ProcessCpu.OfProcess(system.Host.Id) ?? TimeSpan.Zero, Process.GetCurrentProcess().TotalProcessorTime);
+
     private FigureResult Result(BenchmarkContext context, double rate, TimeSpan duration, OrderLoad load, List<LagSample> samples, double[] baseline,
-        TimeSpan sentIn, bool allEnded, int fromStatus, InstantDrivers drivers)
+        TimeSpan sentIn, bool allEnded, int fromStatus, InstantDrivers drivers, CpuUse cpu)
     {
         var orders = load.Orders;
         var delivered = orders.Where(o => o.DeliveredAfterMs is not null).ToList();
@@ -124,7 +129,10 @@ public sealed class EndToEndFigure : IFigure
         var grew = lagLast > lagFirst + allowance || openLast > openFirst + allowance;
 
         var baseP50 = Statistics.Median(baseline);
-        context.Progress.Line($"[{Name}] p50 {p50:N1} ms, p99 {p99:N1} ms, {deliveredPerSecond:N0} delivered/s; not ended {openFirst:N0} → {openLast:N0}, Kafka lag {lagFirst:N0} → {lagLast:N0}");
+        var hostCpuPerOrder = cpu.Host.TotalMilliseconds / Math.Max(1, delivered.Count);
+        var loadCpuPerOrder = cpu.LoadGenerator.TotalMilliseconds / Math.Max(1, delivered.Count);
+        context.Progress.Line($"[{Name}] p50 {p50:N1} ms, p99 {p99:N1} ms, {deliveredPerSecond:N0} delivered/s; not ended {openFirst:N0} → {openLast:N0}, Kafka lag {lagFirst:N0} → {lagLast:N0}; " +
+            $"CPU per order: host {hostCpuPerOrder:N1} ms, load generator {loadCpuPerOrder:N1} ms");
         return new FigureResult(Title, $"p50 {p50:N1} ms / p99 {p99:N1} ms, {deliveredPerSecond:N0} delivered/s, lag {(grew ? "grew" : "steady")}",
             $"p50 <= {TargetP50:N0} ms, p99 <= {TargetP99:N0} ms at {rate:N0} orders/s, no lag growth",
             $"{baseP50:N2} ms (GET /api/info round trip)", $"p50 {p50 / baseP50:N0}× / p99 {p99 / baseP50:N0}× the round trip")
@@ -148,6 +156,9 @@ public sealed class EndToEndFigure : IFigure
                 $"Lag, first vs last {window:N0} s of sending (sampled each second): orders not yet ended {openFirst:N1} → {openLast:N1}, intake's Kafka lag (GET /api/metrics) {lagFirst:N1} → {lagLast:N1}; " +
                 $"growth = the last window's mean above the first's by more than {allowance:N0} orders ({GrowthAllowanceSeconds * 1000:N0} ms of offered load).",
                 $"Where the time went (medians over delivered orders, from each order's recorded status history): {load.StageMedians()}.",
+                $"CPU per delivered order, from the sending of the first order to the end of the drain (/proc): host process {hostCpuPerOrder:N1} ms, this load generator " +
+                $"(HTTP clients, live stream, drivers) {loadCpuPerOrder:N1} ms. On {Environment.ProcessorCount} cores that bounds the host alone at " +
+                $"{Environment.ProcessorCount * 1000 / hostCpuPerOrder:N0} orders/s, and the host with its load at {Environment.ProcessorCount * 1000 / (hostCpuPerOrder + loadCpuPerOrder):N0} orders/s.",
                 $"Baseline: {BaselineRequests} sequential GET /api/info to the same host after the warm-up: p50 {baseP50:N2} ms, p99 {Statistics.Percentile(baseline, 99):N2} ms.",
             ],
         };
@@ -190,6 +201,12 @@ public sealed class EndToEndFigure : IFigure
         {
             // Sending and draining are over.
         }
+    }
+
+    /// <summary>CPU used so far by the host process and by this load generator.</summary>
+    private sealed record CpuUse(TimeSpan Host, TimeSpan LoadGenerator)
+    {
+        public static CpuUse operator -(CpuUse after, CpuUse before) => new(after.Host - before.Host, after.LoadGenerator - before.LoadGenerator);
     }
 
     private sealed record MetricsView(IReadOnlyDictionary<string, long> KafkaLag);

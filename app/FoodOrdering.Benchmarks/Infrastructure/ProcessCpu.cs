@@ -15,6 +15,20 @@ public sealed record ProcessCpu(TimeSpan Engine, TimeSpan? Server)
     public static ProcessCpu Read(string serverSocketDirectory) =>
         new(Process.GetCurrentProcess().TotalProcessorTime, ServerCpu(serverSocketDirectory));
 
+    /// <summary>CPU time used so far by another process of this machine (user and system), or null where /proc is not there.</summary>
+    public static TimeSpan? OfProcess(int pid)
+    {
+        try
+        {
+            var stat = ParseStat(File.ReadAllText($"/proc/{pid}/stat"));
+            return TimeSpan.FromSeconds(stat.Own / TicksPerSecond);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     public static ProcessCpu operator -(ProcessCpu after, ProcessCpu before) =>
         new(after.Engine - before.Engine, after.Server is { } a && before.Server is { } b ? a - b : null);
 
@@ -34,11 +48,8 @@ public sealed record ProcessCpu(TimeSpan Engine, TimeSpan? Server)
             }
             try
             {
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                // After the command name in parentheses: state, ppid, ..., utime (14), stime (15), cutime (16), cstime (17).
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                long Field(int number) => long.Parse(fields[number - 3], CultureInfo.InvariantCulture);
-                stats.Add((pid, (int)Field(4), Field(14) + Field(15), Field(16) + Field(17)));
+                var stat = ParseStat(File.ReadAllText(Path.Combine(directory, "stat")));
+                stats.Add((pid, stat.ParentPid, stat.Own, stat.Reaped));
                 if (postmaster is null && File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ').Contains($"-k {socketDirectory} ", StringComparison.Ordinal))
                 {
                     postmaster = pid;
@@ -55,5 +66,16 @@ public sealed record ProcessCpu(TimeSpan Engine, TimeSpan? Server)
         }
         var ticks = stats.Where(s => s.Pid == root).Sum(s => s.Own + s.Reaped) + stats.Where(s => s.ParentPid == root).Sum(s => s.Own);
         return TimeSpan.FromSeconds(ticks / TicksPerSecond);
+    }
+
+    /// <summary>
+    /// The fields of /proc/PID/stat that matter here, in clock ticks. After the command name in parentheses come
+    /// state, ppid, ..., utime (14), stime (15), cutime (16), cstime (17).
+    /// </summary>
+    private static (int ParentPid, long Own, long Reaped) ParseStat(string stat)
+    {
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        long Field(int number) => long.Parse(fields[number - 3], CultureInfo.InvariantCulture);
+        return ((int)Field(4), Field(14) + Field(15), Field(16) + Field(17));
     }
 }
