@@ -38,8 +38,13 @@ public sealed class DurableOptions : IValidatableObject
     /// <summary>Run the worker in this process (a client-only process sets false).</summary>
     public bool WorkerEnabled { get; set; } = true;
 
+    /// <summary>
+    /// Activations run at once, each from its claim until its commit is acknowledged. Unset: 256 on SQLite, where waiting
+    /// commits only queue for the single writer (and more of them make each group commit larger), 64 on PostgreSQL,
+    /// where each commit holds one of the pool's connections.
+    /// </summary>
     [Range(1, 10_000)]
-    public int MaxConcurrentWorkflowTasks { get; set; } = 64;
+    public int? MaxConcurrentWorkflowTasks { get; set; }
 
     [Range(1, 100_000)]
     public int MaxConcurrentActivities { get; set; } = 256;

@@ -41,6 +41,9 @@ public sealed partial class DurableWorker : BackgroundService
     private IWorkflowStore Store => _engine.Store;
     private DurableOptions Options => _engine.Options;
 
+    /// <summary><see cref="DurableOptions.MaxConcurrentWorkflowTasks"/>, or the store's default when it is not set.</summary>
+    public int WorkflowTaskLimit => Options.MaxConcurrentWorkflowTasks ?? (Store is SqliteWorkflowStore ? 256 : 64);
+
     /// <summary>Running workflows held in memory.</summary>
     public int CachedWorkflows => _cache.Count;
 
@@ -126,7 +129,7 @@ public sealed partial class DurableWorker : BackgroundService
         {
             try
             {
-                var free = Options.MaxConcurrentWorkflowTasks - Volatile.Read(ref _workflowTasks);
+                var free = WorkflowTaskLimit - Volatile.Read(ref _workflowTasks);
                 if (free <= 0)
                 {
                     // Full: a finishing task releases the wake.

@@ -27,7 +27,7 @@ public sealed class ThroughputFigure : IFigure
     public async Task<FigureResult> RunAsync(BenchmarkContext context)
     {
         var count = context.Settings.Workflows;
-        var warmup = Math.Clamp(count / 10, 10, 500);
+        var warmup = Math.Clamp(count, 10, 20_000);
         context.Progress.Line($"[{Name}] {count:N0} workflows of 3 activities started concurrently (after {warmup:N0} for warm-up)");
         await using var engine = await BenchmarkEngine.StartAsync(context.NewFolder(Name),
             b => b.AddWorkflow<ThreeStepWorkflow>().AddActivities<BenchmarkActivities>(),
@@ -49,7 +49,7 @@ public sealed class ThroughputFigure : IFigure
             TargetMet = perSecond >= TargetPerSecond,
             Notes =
             [
-                $"{count:N0} workflows in {elapsed.TotalSeconds:N2} s, at most {InFlight:N0} started and not yet completed at any time (the last started after {allStarted.TotalSeconds:N2} s); engine default options (MaxConcurrentWorkflowTasks {engine.Options.MaxConcurrentWorkflowTasks}, MaxConcurrentActivities {engine.Options.MaxConcurrentActivities}).",
+                $"{count:N0} workflows in {elapsed.TotalSeconds:N2} s, at most {InFlight:N0} started and not yet completed at any time (the last started after {allStarted.TotalSeconds:N2} s); engine default options (MaxConcurrentWorkflowTasks {engine.Worker.WorkflowTaskLimit}, MaxConcurrentActivities {engine.Options.MaxConcurrentActivities}).",
                 $"{writes:N0} committed writes = state transitions ({(double)writes / count:N1} per workflow) in {batches:N0} transactions ({(double)writes / Math.Max(1, batches):N1} writes per group commit): {writesPerSecond:N0} transitions/s, {batches / elapsed.TotalSeconds:N0} commits/s; store files afterwards: {engine.StoreFiles}.",
             ],
         };
