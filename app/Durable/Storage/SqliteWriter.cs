@@ -83,9 +83,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="batch"/> in one transaction and commits it. Not <paramref name="isolated"/>: returns false at the first write
-    /// that throws or when the transaction fails, with everything rolled back and no write told. Isolated: each write in its own savepoint, a failing one is told
-    /// its error and the others commit; returns false only when the transaction itself failed (every write is told).
+    /// Runs <paramref name="batch"/> in one transaction and commits it. Not <paramref name="isolated"/>: returns false at the
+    /// first write that throws or when the transaction fails, with everything rolled back and no write told. Isolated: each
+    /// write in its own savepoint, a failing one is told its error and the others commit; returns false only when the
+    /// transaction itself failed (then every write is told).
     /// </summary>
     private bool TryCommit(List<IWrite> batch, WriteEffects effects, bool isolated)
     {
