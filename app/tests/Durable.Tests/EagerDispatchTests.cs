@@ -50,35 +50,27 @@ public sealed class EagerDispatchTests
     [Fact]
     public async Task CommitActivationAsync_SqliteLeasedActivityNotRun_ClaimableAgainAfterRestart()
     {
-        var folder = Directory.CreateTempSubdirectory("eager-");
-        try
+        using var folder = new TemporaryStoreFolder("eager-");
+        var path = folder.StorePath;
+        var now = DateTimeOffset.UtcNow;
+        long leasedId;
+        await using (var store = new SqliteWorkflowStore(path))
         {
-            var path = Path.Combine(folder.FullName, "durable.db");
-            var now = DateTimeOffset.UtcNow;
-            long leasedId;
-            await using (var store = new SqliteWorkflowStore(path))
-            {
-                await store.InitializeAsync(CancellationToken.None);
-                var task = Assert.Single(await StartAndScheduleTwoAsync(store, now));
-                leasedId = task.Id;
-                var queued = Assert.Single(await store.ClaimActivityTasksAsync(10, now.AddSeconds(1), CancellationToken.None));
-                Assert.Equal(2, queued.Sequence);
-                // Leased to the committer: no claim hands it out a second time.
-                Assert.Empty(await store.ClaimActivityTasksAsync(10, now.AddSeconds(1), CancellationToken.None));
-            }
-
-            // The process ends before the activity ran: its row is still there, due, and the next start finds it.
-            await using (var store = new SqliteWorkflowStore(path))
-            {
-                await store.InitializeAsync(CancellationToken.None);
-                var claimed = await store.ClaimActivityTasksAsync(10, now.AddSeconds(2), CancellationToken.None);
-                Assert.Contains(claimed, t => t.Id == leasedId && t.Attempt == 1);
-            }
+            await store.InitializeAsync(CancellationToken.None);
+            var task = Assert.Single(await StartAndScheduleTwoAsync(store, now));
+            leasedId = task.Id;
+            var queued = Assert.Single(await store.ClaimActivityTasksAsync(10, now.AddSeconds(1), CancellationToken.None));
+            Assert.Equal(2, queued.Sequence);
+            // Leased to the committer: no claim hands it out a second time.
+            Assert.Empty(await store.ClaimActivityTasksAsync(10, now.AddSeconds(1), CancellationToken.None));
         }
-        finally
+
+        // The process ends before the activity ran: its row is still there, due, and the next start finds it.
+        await using (var store = new SqliteWorkflowStore(path))
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            folder.Delete(recursive: true);
+            await store.InitializeAsync(CancellationToken.None);
+            var claimed = await store.ClaimActivityTasksAsync(10, now.AddSeconds(2), CancellationToken.None);
+            Assert.Contains(claimed, t => t.Id == leasedId && t.Attempt == 1);
         }
     }
 

@@ -11,52 +11,44 @@ public sealed class GroupCommitTests
     [Fact]
     public async Task StartWorkflowAsync_DuplicatesAmongConcurrentStarts_OnlyDuplicatesFailAndTheRestCommit()
     {
-        var folder = Directory.CreateTempSubdirectory("group-commit-");
-        try
+        using var folder = new TemporaryStoreFolder("group-commit-");
+        var path = folder.StorePath;
+        var now = DateTimeOffset.UtcNow;
+        await using (var store = new SqliteWorkflowStore(path))
         {
-            var path = Path.Combine(folder.FullName, "durable.db");
-            var now = DateTimeOffset.UtcNow;
-            await using (var store = new SqliteWorkflowStore(path))
+            await store.InitializeAsync(CancellationToken.None);
+            await store.StartWorkflowAsync(New("taken", "run-taken", now), CancellationToken.None);
+
+            // Queued together, without awaiting one another: they share the writer's transactions. Every fifth is a duplicate.
+            var starts = Enumerable.Range(0, 500)
+                .Select(i => i % 5 == 0 ? store.StartWorkflowAsync(New("taken", $"run-dup-{i}", now), CancellationToken.None)
+                    : store.StartWorkflowAsync(New($"wf-{i}", $"run-{i}", now), CancellationToken.None))
+                .ToList();
+            await Task.WhenAll(starts.Select(s => s.ContinueWith(_ => { }, TaskScheduler.Default)));
+
+            var (batches, writes) = store.CommitStatistics;
+            Assert.True(batches < writes, $"{writes} writes in {batches} transactions: the starts were not batched.");
+            for (var i = 0; i < starts.Count; i++)
             {
-                await store.InitializeAsync(CancellationToken.None);
-                await store.StartWorkflowAsync(New("taken", "run-taken", now), CancellationToken.None);
-
-                // Queued together, without awaiting one another: they share the writer's transactions. Every fifth is a duplicate.
-                var starts = Enumerable.Range(0, 500)
-                    .Select(i => i % 5 == 0 ? store.StartWorkflowAsync(New("taken", $"run-dup-{i}", now), CancellationToken.None)
-                        : store.StartWorkflowAsync(New($"wf-{i}", $"run-{i}", now), CancellationToken.None))
-                    .ToList();
-                await Task.WhenAll(starts.Select(s => s.ContinueWith(_ => { }, TaskScheduler.Default)));
-
-                var (batches, writes) = store.CommitStatistics;
-                Assert.True(batches < writes, $"{writes} writes in {batches} transactions: the starts were not batched.");
-                for (var i = 0; i < starts.Count; i++)
+                if (i % 5 == 0)
                 {
-                    if (i % 5 == 0)
-                    {
-                        var error = await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(() => starts[i]);
-                        Assert.Contains("taken", error.Message, StringComparison.Ordinal);
-                    }
-                    else
-                    {
-                        Assert.True((await starts[i]).Started);
-                    }
+                    var error = await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(() => starts[i]);
+                    Assert.Contains("taken", error.Message, StringComparison.Ordinal);
+                }
+                else
+                {
+                    Assert.True((await starts[i]).Started);
                 }
             }
-
-            // What was acknowledged is what is on disk: every run but the duplicates, each once.
-            await using (var store = new SqliteWorkflowStore(path))
-            {
-                await store.InitializeAsync(CancellationToken.None);
-                var page = await store.ListAsync(new WorkflowQuery { PageSize = 1_000 }, CancellationToken.None);
-                Assert.Equal(401, page.Items.Count);
-                Assert.Equal(["run-taken"], page.Items.Where(w => w.WorkflowId == "taken").Select(w => w.RunId));
-            }
         }
-        finally
+
+        // What was acknowledged is what is on disk: every run but the duplicates, each once.
+        await using (var store = new SqliteWorkflowStore(path))
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            folder.Delete(recursive: true);
+            await store.InitializeAsync(CancellationToken.None);
+            var page = await store.ListAsync(new WorkflowQuery { PageSize = 1_000 }, CancellationToken.None);
+            Assert.Equal(401, page.Items.Count);
+            Assert.Equal(["run-taken"], page.Items.Where(w => w.WorkflowId == "taken").Select(w => w.RunId));
         }
     }
 

@@ -266,3 +266,18 @@ public sealed class ActivityGate
         public void Dispose() => gate.Open();
     }
 }
+
+/// <summary>A temporary folder for a SQLite store of a test; disposing closes SQLite's pooled connections to it and deletes it.</summary>
+internal sealed class TemporaryStoreFolder(string prefix) : IDisposable
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory(prefix);
+
+    /// <summary>The store file's path in the folder.</summary>
+    public string StorePath => Path.Combine(_folder.FullName, "durable.db");
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _folder.Delete(recursive: true);
+    }
+}
