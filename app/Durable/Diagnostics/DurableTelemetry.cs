@@ -14,7 +14,8 @@ public static class DurableTelemetry
     internal static readonly Counter<long> WorkflowsStarted = Meter.CreateCounter<long>("durable.workflows.started", description: "Workflow runs started.");
     internal static readonly Counter<long> WorkflowsClosed = Meter.CreateCounter<long>("durable.workflows.closed", description: "Workflow runs closed, by status.");
     internal static readonly Counter<long> WorkflowsStuck = Meter.CreateCounter<long>("durable.workflows.stuck", description: "Activations parked because the code threw a bug or broke determinism.");
-    internal static readonly Counter<long> Activations = Meter.CreateCounter<long>("durable.activations", description: "Workflow activations committed.");
+    internal static readonly Counter<long> Activations = Meter.CreateCounter<long>("durable.activations",
+        description: "Activation commits, by workflow type; activations chained into one commit by signal acknowledgements count once.");
     internal static readonly Histogram<double> ActivationDuration = Meter.CreateHistogram<double>("durable.activation.duration", "ms", "Time to run and commit one activation.");
     internal static readonly Histogram<double> ActivityDuration = Meter.CreateHistogram<double>("durable.activity.duration", "ms", "Time to run one activity attempt.");
     internal static readonly Counter<long> ActivityAttempts = Meter.CreateCounter<long>("durable.activity.attempts", description: "Activity attempts, by outcome.");

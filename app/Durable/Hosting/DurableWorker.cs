@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Durable.Diagnostics;
 using Durable.Runtime;
@@ -24,6 +25,8 @@ public sealed partial class DurableWorker : BackgroundService
     private readonly SemaphoreSlim _activityWake = new(0);
     private readonly object _inflightGate = new();
     private readonly HashSet<Task> _inflight = [];
+    /// <summary>Runs whose last commit acknowledged a signal to a workflow not running (see <see cref="UndeliverableSignalException"/>).</summary>
+    private readonly ConcurrentDictionary<string, byte> _undeliveredSignals = new(StringComparer.Ordinal);
     private int _workflowTasks;
     private int _activityTasks;
     private int _activityClaims;
@@ -359,7 +362,8 @@ public sealed partial class DurableWorker : BackgroundService
                 instance.WorkflowSpan ??= DurableTelemetry.EmitPoint($"RunWorkflow:{task.Type}", start.TraceParent, task.WorkflowId, task.RunId, task.Type);
             }
             RecordInputs(instance, task, inputs, now);
-            var result = instance.Activate(inputs, now);
+            // Signals are acknowledged within the commit unless the last commit found a target not running.
+            var result = instance.Activate(inputs, now, acknowledgeSignals: !_undeliveredSignals.TryRemove(task.RunId, out _));
             var nextRunId = result.Completion == CommitCompletion.ContinuedAsNew ? RunIds.New() : null;
             // Eager dispatch: activities this activation schedules are leased to this worker by the commit and run at once, as many
             // as there are free activity slots (reserved now), when this worker can run them all.
@@ -375,6 +379,7 @@ public sealed partial class DurableWorker : BackgroundService
                 Now = now,
                 CustomStatus = result.CustomStatus,
                 CustomStatusChanged = result.CustomStatusChanged,
+                PassedStatuses = result.PassedStatuses,
                 BufferedSignals = result.BufferedSignals,
                 WorkflowSpan = instance.WorkflowSpan,
                 Completion = result.Completion,
@@ -389,7 +394,7 @@ public sealed partial class DurableWorker : BackgroundService
                 reserved--;
                 Track(Task.Run(() => RunActivityAsync(activity), CancellationToken.None));
             }
-            DurableTelemetry.Activations.Add(1);
+            DurableTelemetry.Activations.Add(1, new KeyValuePair<string, object?>("type", task.Type));
             if (result.Completion == CommitCompletion.None)
             {
                 _cache.Put(instance);
@@ -404,6 +409,12 @@ public sealed partial class DurableWorker : BackgroundService
                 }
                 DurableTelemetry.EmitPoint($"CompleteWorkflow:{task.Type}", instance.WorkflowSpan, task.WorkflowId, task.RunId, task.Type);
             }
+        }
+        catch (UndeliverableSignalException)
+        {
+            // Nothing was committed and the instance ran ahead on the acknowledgement: drop it, and let the run's next activation
+            // take its signals' results from the store (a failure the code may handle), not acknowledge them itself.
+            _undeliveredSignals[task.RunId] = 0;
         }
         catch (StaleHistoryException)
         {

@@ -5,7 +5,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Durable.Runtime;
 
-/// <summary>The result of one live activation, ready to be committed.</summary>
+/// <summary>The result of a live activation (and of those chained to it), ready to be committed.</summary>
+/// <param name="PassedStatuses">Statuses set by chained activations before the last one that changed it, oldest first.</param>
 internal sealed record ActivationResult(
     IReadOnlyList<HistoryEvent> NewEvents,
     CommitCompletion Completion,
@@ -13,6 +14,7 @@ internal sealed record ActivationResult(
     ErrorInfo? Error,
     string? CustomStatus,
     bool CustomStatusChanged,
+    IReadOnlyList<string?> PassedStatuses,
     IReadOnlyList<BufferedSignal> BufferedSignals);
 
 /// <summary>A workflow run in memory: its code, its pending operations, its replay position.</summary>
@@ -140,17 +142,52 @@ internal sealed class WorkflowInstance
     private string? SerializeStatus() =>
         _customStatus is null ? null : JsonSerializer.Serialize(_customStatus, _customStatus.GetType(), DurableJson.Options);
 
-    /// <summary>Applies new inputs, runs the code to quiescence and returns what to commit.</summary>
-    public ActivationResult Activate(IReadOnlyList<HistoryEvent> inputs, DateTimeOffset now)
+    /// <summary>The most activations one commit chains (see <see cref="Activate"/>), so a workflow that only sends signals still commits now and then.</summary>
+    internal const int MaxChainedActivations = 16;
+
+    /// <summary>
+    /// Applies new inputs, runs the code to quiescence and returns what to commit. With <paramref name="acknowledgeSignals"/>, an
+    /// activation that sends signals is followed at once by another whose inputs are their acknowledgements (delivered), and so on:
+    /// the commit carries them all, and the store delivers those signals or refuses it with <see cref="UndeliverableSignalException"/>.
+    /// The history is the same as if each acknowledgement had come back from the store in an activation of its own, one commit sooner.
+    /// </summary>
+    public ActivationResult Activate(IReadOnlyList<HistoryEvent> inputs, DateTimeOffset now, bool acknowledgeSignals)
     {
         IsReplaying = false;
         _expected = null;
+        var events = new List<HistoryEvent>(inputs.Count + 8);
+        var statuses = new List<string?>();
+        var completion = ActivateOnce(inputs, now, events, statuses, out var result, out var error);
+        for (var chained = 1; acknowledgeSignals && completion == CommitCompletion.None && chained < MaxChainedActivations; chained++)
+        {
+            var acknowledgements = new List<HistoryEvent>();
+            foreach (var command in _commands)
+            {
+                if (command.Type == HistoryEventType.ExternalSignalSent)
+                {
+                    acknowledgements.Add(new HistoryEvent { Type = HistoryEventType.ExternalSignalResult, Sequence = command.Sequence, Timestamp = now });
+                }
+            }
+            if (acknowledgements.Count == 0)
+            {
+                break;
+            }
+            completion = ActivateOnce(acknowledgements, now, events, statuses, out result, out error);
+        }
+        var passed = statuses.Count > 1 ? statuses[..^1] : [];
+        return new ActivationResult(events, completion, result, error, _committedCustomStatus, statuses.Count > 0, passed, [.. _buffered]);
+    }
+
+    /// <summary>One activation: appends its events to <paramref name="events"/> and its status to <paramref name="statuses"/> if it changed.</summary>
+    private CommitCompletion ActivateOnce(IReadOnlyList<HistoryEvent> inputs, DateTimeOffset now, List<HistoryEvent> events, List<string?> statuses,
+        out string? result, out ErrorInfo? error)
+    {
         _commands.Clear();
         RunBatch(now, inputs);
         ThrowIfFatal();
         var completion = CommitCompletion.None;
-        string? result = null;
-        ErrorInfo? error = null;
+        result = null;
+        error = null;
         if (_main is { IsCompleted: true })
         {
             _commands.Add(CompletionEvent(out completion, out result, out error, out var bug));
@@ -159,7 +196,6 @@ internal sealed class WorkflowInstance
                 throw bug;
             }
         }
-        var events = new List<HistoryEvent>(inputs.Count + _commands.Count + 1);
         events.Add(new HistoryEvent { EventId = NextEventId++, Type = HistoryEventType.ActivationStarted, Timestamp = now });
         foreach (var input in inputs)
         {
@@ -170,9 +206,12 @@ internal sealed class WorkflowInstance
             events.Add(command with { EventId = NextEventId++, Timestamp = now });
         }
         var status = SerializeStatus();
-        var changed = !string.Equals(status, _committedCustomStatus, StringComparison.Ordinal);
-        _committedCustomStatus = status;
-        return new ActivationResult(events, completion, result, error, status, changed, [.. _buffered]);
+        if (!string.Equals(status, _committedCustomStatus, StringComparison.Ordinal))
+        {
+            statuses.Add(status);
+            _committedCustomStatus = status;
+        }
+        return completion;
     }
 
     private void RunBatch(DateTimeOffset now, IReadOnlyList<HistoryEvent> inputs)

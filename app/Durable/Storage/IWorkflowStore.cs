@@ -70,6 +70,13 @@ public interface IWorkflowStore : IAsyncDisposable
 
 public sealed class StaleHistoryException(string runId) : Exception($"Run '{runId}' changed since it was claimed.");
 
+/// <summary>
+/// An activation commit acknowledged a signal it sends (see <see cref="ActivationCommit.NewEvents"/>) to a workflow that is not
+/// running; nothing was written. The run's next activation waits for the store's answer instead.
+/// </summary>
+public sealed class UndeliverableSignalException(string runId, string targetWorkflowId)
+    : Exception($"Run '{runId}' acknowledged its signal to '{targetWorkflowId}', which is not running.");
+
 public sealed record NewWorkflow(
     string WorkflowId,
     string RunId,
@@ -112,11 +119,17 @@ public sealed record ActivationCommit
     public required string Type { get; init; }
     public required long ExpectedNextEventId { get; init; }
     public required IReadOnlyList<long> ConsumedInbox { get; init; }
-    /// <summary>ActivationStarted, the consumed inputs, then the commands; event ids already assigned.</summary>
+    /// <summary>
+    /// ActivationStarted, the consumed inputs, then the commands; event ids already assigned. Chained activations follow, each
+    /// starting with ActivationStarted and the acknowledgements (ExternalSignalResult, no error) of the signals sent before it:
+    /// the store delivers such a signal in the same transaction, or throws <see cref="UndeliverableSignalException"/>.
+    /// </summary>
     public required IReadOnlyList<HistoryEvent> NewEvents { get; init; }
     public required DateTimeOffset Now { get; init; }
     public string? CustomStatus { get; init; }
     public bool CustomStatusChanged { get; init; }
+    /// <summary>Statuses that chained activations set before <see cref="CustomStatus"/>, oldest first, each a change of its own.</summary>
+    public IReadOnlyList<string?> PassedStatuses { get; init; } = [];
     public IReadOnlyList<BufferedSignal> BufferedSignals { get; init; } = [];
     public string? WorkflowSpan { get; init; }
     public CommitCompletion Completion { get; init; }
@@ -126,6 +139,19 @@ public sealed record ActivationCommit
     public string? NextRunId { get; init; }
     /// <summary>How many of the activities this activation schedules (the first ones) to lease to the committing host.</summary>
     public int LeaseActivities { get; init; }
+
+    /// <summary>Whether a chained activation in this commit already took the signal sent as <paramref name="sequence"/> as delivered.</summary>
+    public bool AcknowledgesSignal(int sequence)
+    {
+        foreach (var e in NewEvents)
+        {
+            if (e.Type == HistoryEventType.ExternalSignalResult && e.Sequence == sequence)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 }
 
 public sealed record ActivityTask(

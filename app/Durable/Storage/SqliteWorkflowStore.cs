@@ -698,6 +698,11 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
                     break;
                 case HistoryEventType.ExternalSignalSent:
                     var target = LatestRunning(scope, e.Target!);
+                    var acknowledged = c.AcknowledgesSignal(e.Sequence);
+                    if (target is null && acknowledged)
+                    {
+                        throw new UndeliverableSignalException(c.RunId, e.Target!);
+                    }
                     if (target is not null)
                     {
                         InsertInbox(scope, target, c.Now, new HistoryEvent
@@ -705,11 +710,10 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
                             Type = HistoryEventType.SignalReceived, Name = e.Name, Payload = e.Payload, Timestamp = c.Now, Target = c.WorkflowId, TraceParent = e.TraceParent,
                         });
                     }
-                    InsertInbox(scope, c.RunId, c.Now, new HistoryEvent
+                    if (!acknowledged)
                     {
-                        Type = HistoryEventType.ExternalSignalResult, Sequence = e.Sequence, Timestamp = c.Now,
-                        Error = target is null ? new ErrorInfo("WorkflowNotFound", $"No running workflow '{e.Target}'.") : null,
-                    });
+                        InsertInbox(scope, c.RunId, c.Now, SignalResult(e, target, c.Now));
+                    }
                     break;
             }
         }
@@ -722,6 +726,10 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
             """,
             ("$n", nextEventId), ("$now", nowMs), ("$b", SerializeBufferedSignals(c.BufferedSignals)),
             ("$changed", c.CustomStatusChanged), ("$cs", c.CustomStatus), ("$span", c.WorkflowSpan), ("$r", c.RunId));
+        foreach (var passed in c.PassedStatuses)
+        {
+            AddChange(scope, c.WorkflowId, c.RunId, c.Type, WorkflowChangeKind.StatusChanged, WorkflowStatus.Running, passed, c.Now);
+        }
         if (c.Completion == CommitCompletion.None)
         {
             if (c.CustomStatusChanged)

@@ -175,6 +175,13 @@ internal static class StoreRows
                 Error = error ?? new ErrorInfo(status.ToString(), $"The child workflow ended {status}."),
             };
 
+    /// <summary>What a workflow learns of a signal it sent: delivered to <paramref name="targetRunId"/>, or not (null).</summary>
+    public static HistoryEvent SignalResult(HistoryEvent sent, string? targetRunId, DateTimeOffset now) => new()
+    {
+        Type = HistoryEventType.ExternalSignalResult, Sequence = sent.Sequence, Timestamp = now,
+        Error = targetRunId is null ? new ErrorInfo("WorkflowNotFound", $"No running workflow '{sent.Target}'.") : null,
+    };
+
     public static bool Reuses(WorkflowIdReusePolicy policy, WorkflowStatus closedStatus) => policy switch
     {
         WorkflowIdReusePolicy.AllowDuplicate => true,

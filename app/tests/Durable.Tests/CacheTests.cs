@@ -1,5 +1,3 @@
-using System.Diagnostics.Metrics;
-using Durable.Diagnostics;
 using Durable.Testing;
 using Durable.Tests.Workflows;
 
@@ -10,7 +8,7 @@ public abstract class CacheTests(StoreKind store) : StoreTests(store)
     [Fact]
     public async Task StickyCache_CapacityOneWithTwoInterleavedWorkflows_BothCompleteReplayingOnMiss()
     {
-        using var counters = new CacheCounters();
+        using var counters = new EngineCounters();
         await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<StepsWorkflow>(), options: o => o.CacheCapacity = 1);
         await env.Client.StartAsync<StepsWorkflow, int, int>("steps-a", 3);
         await env.Client.StartAsync<StepsWorkflow, int, int>("steps-b", 3);
@@ -33,8 +31,8 @@ public abstract class CacheTests(StoreKind store) : StoreTests(store)
         Assert.InRange(env.Worker.CachedWorkflows, 0, 1);
         // Every step of one workflow evicts the other, so its next signal is a miss; the activity result right after is a hit.
         // (A run's first activation has no history to replay and is not counted as a miss.)
-        Assert.True(counters.Misses >= 5, $"misses {counters.Misses}");
-        Assert.True(counters.Hits >= 1, $"hits {counters.Hits}");
+        Assert.True(counters["durable.cache.misses"] >= 5, $"misses {counters["durable.cache.misses"]}");
+        Assert.True(counters["durable.cache.hits"] >= 1, $"hits {counters["durable.cache.hits"]}");
         foreach (var id in new[] { "steps-a", "steps-b" })
         {
             var history = await env.Client.GetHistoryAsync(id);
@@ -46,7 +44,7 @@ public abstract class CacheTests(StoreKind store) : StoreTests(store)
     [Fact]
     public async Task StickyCache_CapacityZero_EveryActivationReplaysAndWorkflowCompletes()
     {
-        using var counters = new CacheCounters();
+        using var counters = new EngineCounters();
         await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<StepsWorkflow>(), options: o => o.CacheCapacity = 0);
         await env.Client.StartAsync<StepsWorkflow, int, int>("steps-z", 3);
 
@@ -57,46 +55,11 @@ public abstract class CacheTests(StoreKind store) : StoreTests(store)
         Assert.Equal(6, await Wait.ForResultAsync<int>(env, "steps-z"));
 
         Assert.Equal(0, env.Worker.CachedWorkflows);
-        Assert.Equal(0, counters.Hits);
+        Assert.Equal(0, counters["durable.cache.hits"]);
         var history = await Wait.ReplaysAsync<StepsWorkflow>(env, "steps-z");
         // Every activation but the first (nothing to replay yet) is a miss.
-        Assert.True(counters.Misses >= history.Activations().Count - 1, $"misses {counters.Misses}, activations {history.Activations().Count}");
+        Assert.True(counters["durable.cache.misses"] >= history.Activations().Count - 1, $"misses {counters["durable.cache.misses"]}, activations {history.Activations().Count}");
         Assert.Equal([1, 2, 3], history.OfType(HistoryEventType.ActivityScheduled).Select(e => e.Sequence));
-    }
-
-    private sealed class CacheCounters : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private long _hits;
-        private long _misses;
-
-        public CacheCounters()
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == DurableTelemetry.Name && instrument.Name is "durable.cache.hits" or "durable.cache.misses")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
-            {
-                if (instrument.Name == "durable.cache.hits")
-                {
-                    Interlocked.Add(ref _hits, value);
-                }
-                else
-                {
-                    Interlocked.Add(ref _misses, value);
-                }
-            });
-            _listener.Start();
-        }
-
-        public long Hits => Interlocked.Read(ref _hits);
-        public long Misses => Interlocked.Read(ref _misses);
-
-        public void Dispose() => _listener.Dispose();
     }
 }
 

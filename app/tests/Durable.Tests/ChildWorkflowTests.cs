@@ -7,7 +7,7 @@ public abstract class ChildWorkflowTests(StoreKind store) : StoreTests(store)
 {
     private Task<Testing.DurableTestEnvironment> StartAsync() => TestEnvironment.StartAsync(Store, b => b
         .AddWorkflow<ChildEchoWorkflow>().AddWorkflow<ChildCallerWorkflow>().AddWorkflow<AwaitSignalWorkflow>()
-        .AddWorkflow<ChildStarterWorkflow>().AddWorkflow<SignalSenderWorkflow>());
+        .AddWorkflow<ChildStarterWorkflow>().AddWorkflow<SignalSenderWorkflow>().AddWorkflow<SignalRelayWorkflow>().AddWorkflow<SignalCollectorWorkflow>());
 
     [Fact]
     public async Task ExecuteChildWorkflowAsync_ChildCompletes_ParentGetsResult()
@@ -136,6 +136,42 @@ public abstract class ChildWorkflowTests(StoreKind store) : StoreTests(store)
         var history = await Wait.ReplaysAsync<SignalSenderWorkflow>(env, "sender-2");
         Assert.Equal("WorkflowNotFound", Assert.Single(history.OfType(HistoryEventType.ExternalSignalResult)).Error!.Type);
         Assert.Null(await env.Client.DescribeAsync("ghost"));
+    }
+
+    [Fact]
+    public async Task SignalWorkflowAsync_ThreeInARowWithAStatusBeforeEach_DeliveredInOrderAndEveryStatusInTheFeed()
+    {
+        await using var env = await StartAsync();
+        await env.Client.StartAsync<SignalCollectorWorkflow, SignalCollectRequest, List<string>>("collector-1", new SignalCollectRequest("note", 3));
+        await Wait.ForEventAsync(env, "collector-1", HistoryEventType.WorkflowStarted);
+        var after = await env.Store.GetLastChangeSequenceAsync(CancellationToken.None);
+
+        await env.Client.StartAsync<SignalRelayWorkflow, RelayOrder, string>("relay-1", new RelayOrder(["collector-1", "collector-1", "collector-1"], "note"));
+
+        Assert.Equal("sent 3", await Wait.ForResultAsync<string>(env, "relay-1"));
+        Assert.Equal(["signal-1", "signal-2", "signal-3"], await Wait.ForResultAsync<List<string>>(env, "collector-1"));
+        var relay = await Wait.ReplaysAsync<SignalRelayWorkflow>(env, "relay-1");
+        Assert.Equal(3, relay.OfType(HistoryEventType.ExternalSignalResult).Count(e => e.Error is null));
+        var changes = (await env.Store.ReadChangesAsync(after, 100, CancellationToken.None)).Where(c => c.WorkflowId == "relay-1").ToList();
+        Assert.Equal(
+            [WorkflowChangeKind.Started, WorkflowChangeKind.StatusChanged, WorkflowChangeKind.StatusChanged, WorkflowChangeKind.StatusChanged, WorkflowChangeKind.Closed],
+            changes.Select(c => c.Kind));
+        Assert.Equal([null, "sending-1", "sending-2", "sending-3", "sent"], changes.Select(c => c.CustomStatus is null ? null : DurableJson.Deserialize<string>(c.CustomStatus)));
+    }
+
+    [Fact]
+    public async Task SignalWorkflowAsync_RunningTargetThenMissingOne_FirstDeliveredSecondReportedNotDelivered()
+    {
+        await using var env = await StartAsync();
+        await env.Client.StartAsync<AwaitSignalWorkflow, string, string>("target-once", "target");
+        await Wait.ForEventAsync(env, "target-once", HistoryEventType.WorkflowStarted);
+
+        await env.Client.StartAsync<SignalRelayWorkflow, RelayOrder, string>("relay-2", new RelayOrder(["target-once", "ghost"], AwaitSignalWorkflow.Finish));
+
+        Assert.Equal("target:signal-1", await Wait.ForResultAsync<string>(env, "target-once"));
+        Assert.Equal("signal-2 not delivered", await Wait.ForResultAsync<string>(env, "relay-2"));
+        var relay = await Wait.ReplaysAsync<SignalRelayWorkflow>(env, "relay-2");
+        Assert.Equal([null, "WorkflowNotFound"], relay.OfType(HistoryEventType.ExternalSignalResult).Select(e => e.Error?.Type));
     }
 }
 

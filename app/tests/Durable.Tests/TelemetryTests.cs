@@ -56,6 +56,23 @@ public sealed class TelemetryTests
         Assert.Single(trace, s => s.DisplayName == "RunActivity:EchoActivities.Echo");
     }
 
+    [Fact]
+    public async Task SignalWorkflowAsync_ThreeInARowToARunningTarget_SenderCommitsOnce()
+    {
+        using var counters = new EngineCounters(nameof(SignalRelayWorkflow));
+        await using var env = await TestEnvironment.StartAsync(StoreKind.Sqlite, b => b.AddWorkflow<SignalRelayWorkflow>().AddWorkflow<SignalCollectorWorkflow>());
+        await env.Client.StartAsync<SignalCollectorWorkflow, SignalCollectRequest, List<string>>("relay-target", new SignalCollectRequest("note", 3));
+        await Wait.ForEventAsync(env, "relay-target", HistoryEventType.WorkflowStarted);
+
+        await env.Client.StartAsync<SignalRelayWorkflow, RelayOrder, string>("relay-once", new RelayOrder(["relay-target", "relay-target", "relay-target"], "note"));
+
+        Assert.Equal("sent 3", await Wait.ForResultAsync<string>(env, "relay-once"));
+        // Each acknowledgement was taken within the commit that sent the signal: start to end is one commit, in four activations.
+        await Wait.UntilAsync(env, () => Task.FromResult(counters["durable.activations"]), c => c > 0, "the commit to be counted");
+        Assert.Equal(1, counters["durable.activations"]);
+        Assert.Equal(4, (await Wait.ReplaysAsync<SignalRelayWorkflow>(env, "relay-once")).Activations().Count);
+    }
+
     /// <summary>Records every span of the "Durable" source as it starts (the engine may still be ending some when a result is returned).</summary>
     private sealed class SpanRecorder : IDisposable
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Durable.Hosting;
 using Durable.Storage;
@@ -279,5 +280,48 @@ internal sealed class TemporaryStoreFolder(string prefix) : IDisposable
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         _folder.Delete(recursive: true);
+    }
+}
+
+/// <summary>Sums the engine's counters (the Durable meter) while alive; with a workflow type, only measurements tagged with it.</summary>
+internal sealed class EngineCounters : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentDictionary<string, long> _sums = new(StringComparer.Ordinal);
+
+    public EngineCounters(string? workflowType = null)
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == Diagnostics.DurableTelemetry.Name)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (workflowType is null || HasType(tags, workflowType))
+            {
+                _sums.AddOrUpdate(instrument.Name, value, (_, sum) => sum + value);
+            }
+        });
+        _listener.Start();
+    }
+
+    /// <summary>The sum so far of the counter named <paramref name="instrument"/>.</summary>
+    public long this[string instrument] => _sums.GetValueOrDefault(instrument);
+
+    public void Dispose() => _listener.Dispose();
+
+    private static bool HasType(ReadOnlySpan<KeyValuePair<string, object?>> tags, string workflowType)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == "type" && Equals(tag.Value, workflowType))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 }
