@@ -80,28 +80,13 @@ public sealed class EagerDispatchTests
         await store.StartWorkflowAsync(new NewWorkflow("eager", "run-1", "Any", null, now, now, null, WorkflowIdReusePolicy.AllowDuplicate, WorkflowIdConflictPolicy.Fail),
             CancellationToken.None);
         var claimed = Assert.Single(await store.ClaimWorkflowTasksAsync(10, now, CancellationToken.None));
-        var events = new List<HistoryEvent> { new() { EventId = claimed.NextEventId, Type = HistoryEventType.ActivationStarted, Timestamp = now } };
-        events.AddRange(claimed.Inbox.Select(i => i.Event with { EventId = claimed.NextEventId + events.Count }));
-        foreach (var (seq, input) in new[] { (1, "\"first\""), (2, "\"second\"") })
-        {
-            events.Add(new HistoryEvent
-            {
-                EventId = claimed.NextEventId + events.Count, Type = HistoryEventType.ActivityScheduled, Sequence = seq, Name = "charge", Payload = input, Timestamp = now,
-            });
-        }
-        var leased = await store.CommitActivationAsync(new ActivationCommit
-        {
-            WorkflowId = claimed.WorkflowId,
-            RunId = claimed.RunId,
-            Type = claimed.Type,
-            ExpectedNextEventId = claimed.NextEventId,
-            ConsumedInbox = [.. claimed.Inbox.Select(i => i.Id)],
-            NewEvents = events,
-            Now = now,
-            LeaseActivities = 1,
-        }, CancellationToken.None);
+        var leased = await store.CommitActivationAsync(
+            TestCommits.Consuming(claimed, now, Charge(1, "\"first\""), Charge(2, "\"second\"")) with { LeaseActivities = 1 }, CancellationToken.None);
         store.ReleaseWorkflowTask(claimed.RunId, retry: false);
         return leased;
+
+        HistoryEvent Charge(int seq, string input) =>
+            new() { Type = HistoryEventType.ActivityScheduled, Sequence = seq, Name = "charge", Payload = input, Timestamp = now };
     }
 
     private static async Task<string?> LeaseOwnerAsync(string connectionString, long activityId)

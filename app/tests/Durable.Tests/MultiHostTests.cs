@@ -150,17 +150,17 @@ public sealed class MultiHostTests
 
         var claimedByA = Assert.Single(await a.ClaimWorkflowTasksAsync(10, now, CancellationToken.None));
         Assert.Empty(await b.ClaimWorkflowTasksAsync(10, now, CancellationToken.None));
-        await a.CommitActivationAsync(Commit(claimedByA, now), CancellationToken.None);
+        await a.CommitActivationAsync(TestCommits.Consuming(claimedByA, now), CancellationToken.None);
         a.ReleaseWorkflowTask("run-1", retry: false);
 
         // The run moves on through host B while host A still holds the state of its first activation.
         Assert.True(await b.SignalAsync("leased", new HistoryEvent { Type = HistoryEventType.SignalReceived, Name = "go", Timestamp = now }, CancellationToken.None));
         var claimedByB = Assert.Single(await b.ClaimWorkflowTasksAsync(10, now.AddSeconds(1), CancellationToken.None));
         Assert.Equal(claimedByA.NextEventId + 2, claimedByB.NextEventId);
-        await b.CommitActivationAsync(Commit(claimedByB, now), CancellationToken.None);
+        await b.CommitActivationAsync(TestCommits.Consuming(claimedByB, now), CancellationToken.None);
         b.ReleaseWorkflowTask("run-1", retry: false);
 
-        await Assert.ThrowsAsync<StaleHistoryException>(() => a.CommitActivationAsync(Commit(claimedByA, now), CancellationToken.None));
+        await Assert.ThrowsAsync<StaleHistoryException>(() => a.CommitActivationAsync(TestCommits.Consuming(claimedByA, now), CancellationToken.None));
         var history = await a.LoadHistoryAsync("run-1", CancellationToken.None);
         Assert.Equal([1L, 2, 3, 4], history.Select(e => e.EventId));
     }
@@ -200,21 +200,5 @@ public sealed class MultiHostTests
         }
         Assert.Equal(Enumerable.Range(1, PostgresWorkflowStore.SchemaVersion), versions);
     }
-
-    /// <summary>An activation that consumes the task's inputs and records nothing else.</summary>
-    private static ActivationCommit Commit(WorkflowTask task, DateTimeOffset now)
-    {
-        var events = new List<HistoryEvent> { new() { EventId = task.NextEventId, Type = HistoryEventType.ActivationStarted, Timestamp = now } };
-        events.AddRange(task.Inbox.Select((input, i) => input.Event with { EventId = task.NextEventId + 1 + i }));
-        return new ActivationCommit
-        {
-            WorkflowId = task.WorkflowId,
-            RunId = task.RunId,
-            Type = task.Type,
-            ExpectedNextEventId = task.NextEventId,
-            ConsumedInbox = [.. task.Inbox.Select(i => i.Id)],
-            NewEvents = events,
-            Now = now,
-        };
-    }
 }
+

@@ -325,3 +325,23 @@ internal sealed class EngineCounters : IDisposable
         return false;
     }
 }
+
+/// <summary>Activation commits built by hand, for tests that drive a store directly.</summary>
+internal static class TestCommits
+{
+    /// <summary>An activation of <paramref name="task"/> that consumes its inputs and issues <paramref name="commands"/>; event ids assigned here.</summary>
+    public static ActivationCommit Consuming(WorkflowTask task, DateTimeOffset now, params HistoryEvent[] commands)
+    {
+        HistoryEvent[] events = [new() { Type = HistoryEventType.ActivationStarted, Timestamp = now }, .. task.Inbox.Select(i => i.Event), .. commands];
+        return new ActivationCommit
+        {
+            WorkflowId = task.WorkflowId,
+            RunId = task.RunId,
+            Type = task.Type,
+            ExpectedNextEventId = task.NextEventId,
+            ConsumedInbox = [.. task.Inbox.Select(i => i.Id)],
+            NewEvents = [.. events.Select((e, i) => e with { EventId = task.NextEventId + i })],
+            Now = now,
+        };
+    }
+}
