@@ -52,6 +52,10 @@ public static class FoodOrderingExtensions
 
     public static IEndpointRouteBuilder MapFoodOrderingApi(this IEndpointRouteBuilder app)
     {
+        // Made at start, so its tables exist before the first charge. Made by the first request instead, it would create
+        // them while every other request for it waits on the container's lock, holding a thread each: with several hosts
+        // on one PostgreSQL (the creation takes a lock they share), that starved the thread pools until hosts stopped answering.
+        _ = app.ServiceProvider.GetRequiredService<PaymentLedger>();
         app.MapOrdersApi();
         app.MapDriversApi();
         app.MapRestaurantsApi();
