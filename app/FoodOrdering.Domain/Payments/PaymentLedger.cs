@@ -42,73 +42,75 @@ public sealed class PaymentLedger : IDisposable
         database.Migrate("payments", schema);
     }
 
-    public ChargeResult Charge(ChargeRequest request)
+    public async Task<ChargeResult> ChargeAsync(ChargeRequest request, CancellationToken cancellationToken = default)
     {
         var decline = _rules.DeclineReason(request);
-        using var connection = _db.Open();
+        await using var connection = await _db.OpenAsync(cancellationToken);
         // Two hosts charging the same key at once: the unique key makes the second insert wait for the first and do nothing.
-        _db.Execute(connection, $"""
+        await _db.ExecuteAsync(connection, $"""
             INSERT INTO {_charges} (charge_id, idempotency_key, order_id, amount, approved, decline_reason, at)
             VALUES (@id, @key, @order, @amount, @approved, @reason, @at) ON CONFLICT (idempotency_key) DO NOTHING
-            """, ("@id", "ch_" + Guid.NewGuid().ToString("N")), ("@key", request.IdempotencyKey), ("@order", request.OrderId),
+            """, cancellationToken, ("@id", "ch_" + Guid.NewGuid().ToString("N")), ("@key", request.IdempotencyKey), ("@order", request.OrderId),
             ("@amount", request.Amount.ToString(CultureInfo.InvariantCulture)), ("@approved", decline is null ? 1 : 0), ("@reason", decline),
             ("@at", Now()));
-        return _db.Query(connection, $"SELECT charge_id, approved, decline_reason FROM {_charges} WHERE idempotency_key = @key", null,
-            r => new ChargeResult(r.GetInt32(1) != 0, r.GetString(0), r.IsDBNull(2) ? null : r.GetString(2)), ("@key", request.IdempotencyKey)).Single();
+        return (await _db.QueryAsync(connection, $"SELECT charge_id, approved, decline_reason FROM {_charges} WHERE idempotency_key = @key", null,
+            r => new ChargeResult(r.GetInt32(1) != 0, r.GetString(0), r.IsDBNull(2) ? null : r.GetString(2)), cancellationToken, ("@key", request.IdempotencyKey))).Single();
     }
 
     /// <summary>Refunds an approved charge in full; null when the charge is unknown or was declined.</summary>
-    public RefundResult? Refund(RefundRequest request)
+    public async Task<RefundResult?> RefundAsync(RefundRequest request, CancellationToken cancellationToken = default)
     {
-        using var connection = _db.Open();
-        using var tx = DomainDatabase.BeginWrite(connection);
-        if (_db.Scalar(connection, $"SELECT amount FROM {_charges} WHERE charge_id = @charge AND approved = 1", tx, ("@charge", request.ChargeId)) is not string amount)
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var tx = await DomainDatabase.BeginWriteAsync(connection, cancellationToken);
+        if (await _db.ScalarAsync(connection, $"SELECT amount FROM {_charges} WHERE charge_id = @charge AND approved = 1", tx, cancellationToken,
+            ("@charge", request.ChargeId)) is not string amount)
         {
             return null;
         }
-        _db.Execute(connection, $"""
+        await _db.ExecuteAsync(connection, $"""
             INSERT INTO {_refunds} (refund_id, idempotency_key, charge_id, amount, reason, at) VALUES (@id, @key, @charge, @amount, @reason, @at)
             ON CONFLICT DO NOTHING
-            """, tx, ("@id", "re_" + Guid.NewGuid().ToString("N")), ("@key", request.IdempotencyKey), ("@charge", request.ChargeId),
+            """, tx, cancellationToken, ("@id", "re_" + Guid.NewGuid().ToString("N")), ("@key", request.IdempotencyKey), ("@charge", request.ChargeId),
             ("@amount", amount), ("@reason", request.Reason), ("@at", Now()));
-        var result = _db.Query(connection, $"SELECT refund_id, amount FROM {_refunds} WHERE charge_id = @charge", tx,
-            r => new RefundResult(r.GetString(0), decimal.Parse(r.GetString(1), CultureInfo.InvariantCulture)), ("@charge", request.ChargeId)).Single();
-        tx.Commit();
+        var result = (await _db.QueryAsync(connection, $"SELECT refund_id, amount FROM {_refunds} WHERE charge_id = @charge", tx,
+            r => new RefundResult(r.GetString(0), decimal.Parse(r.GetString(1), CultureInfo.InvariantCulture)), cancellationToken, ("@charge", request.ChargeId))).Single();
+        await tx.CommitAsync(cancellationToken);
         return result;
     }
 
     /// <summary>Every charge and refund of an order, oldest first.</summary>
-    public IReadOnlyList<LedgerEntry> ForOrder(string orderId)
+    public async Task<IReadOnlyList<LedgerEntry>> ForOrderAsync(string orderId, CancellationToken cancellationToken = default)
     {
-        using var connection = _db.Open();
-        return _db.Query(connection, $"""
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        return await _db.QueryAsync(connection, $"""
             SELECT 'charge', charge_id, order_id, amount, CASE approved WHEN 1 THEN 'approved' ELSE 'declined' END, decline_reason, at FROM {_charges} WHERE order_id = @order
             UNION ALL
             SELECT 'refund', r.refund_id, c.order_id, r.amount, 'refunded', r.reason, r.at FROM {_refunds} r JOIN {_charges} c ON c.charge_id = r.charge_id WHERE c.order_id = @order
             ORDER BY 7
             """, null, r => new LedgerEntry(r.GetString(0), r.GetString(1), r.GetString(2),
                 decimal.Parse(r.GetString(3), CultureInfo.InvariantCulture), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5),
-                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6))), ("@order", orderId));
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6))), cancellationToken, ("@order", orderId));
     }
 
     /// <summary>Orders charged (approved) more than once: must always be empty.</summary>
-    public IReadOnlyList<string> OrdersChargedTwice()
+    public async Task<IReadOnlyList<string>> OrdersChargedTwiceAsync(CancellationToken cancellationToken = default)
     {
-        using var connection = _db.Open();
-        return _db.Query(connection, $"SELECT order_id FROM {_charges} WHERE approved = 1 GROUP BY order_id HAVING COUNT(*) > 1", null, r => r.GetString(0));
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        return await _db.QueryAsync(connection, $"SELECT order_id FROM {_charges} WHERE approved = 1 GROUP BY order_id HAVING COUNT(*) > 1", null, r => r.GetString(0),
+            cancellationToken);
     }
 
     /// <summary>The whole book in numbers, for audits (the chaos tests' invariants).</summary>
-    public LedgerTotals Totals()
+    public async Task<LedgerTotals> TotalsAsync(CancellationToken cancellationToken = default)
     {
-        using var connection = _db.Open();
-        return _db.Query(connection, $"""
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        return (await _db.QueryAsync(connection, $"""
             SELECT (SELECT COUNT(*) FROM {_charges} WHERE approved = 1),
                    (SELECT COUNT(*) FROM {_charges} WHERE approved = 0),
                    (SELECT COUNT(*) FROM {_refunds}),
                    (SELECT COUNT(*) FROM (SELECT order_id FROM {_charges} WHERE approved = 1 GROUP BY order_id HAVING COUNT(*) > 1) twice),
                    (SELECT COUNT(*) FROM {_refunds} r JOIN {_charges} c ON c.charge_id = r.charge_id WHERE r.amount <> c.amount OR c.approved <> 1)
-            """, null, r => new LedgerTotals(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4))).Single();
+            """, null, r => new LedgerTotals(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4)), cancellationToken)).Single();
     }
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();

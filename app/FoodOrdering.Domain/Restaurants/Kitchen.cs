@@ -74,20 +74,20 @@ public sealed class Kitchen : IDisposable
         database.Migrate("kitchen", schema);
     }
 
-    /// <summary>Raised when an order became ready outside <see cref="Advance"/> (instant preparation, the "prepared" button): its callback is due now.</summary>
+    /// <summary>Raised when an order became ready outside <see cref="AdvanceAsync"/> (instant preparation, the "prepared" button): its callback is due now.</summary>
     public event Action? CallbackReady;
 
     /// <summary>Accepts an order into the restaurant's queue; accepting the same order again changes nothing.</summary>
-    public PrepareAccepted Accept(PrepareRequest request)
+    public async Task<PrepareAccepted> AcceptAsync(PrepareRequest request, CancellationToken cancellationToken = default)
     {
         var restaurant = Catalog.Find(request.RestaurantId) ?? throw new ArgumentException($"Unknown restaurant '{request.RestaurantId}'.");
         var now = _time.GetUtcNow();
         var instant = _prepTimeFactor == 0;
-        using var connection = _db.Open();
-        var inserted = _db.Execute(connection, $"""
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        var inserted = await _db.ExecuteAsync(connection, $"""
             INSERT INTO {_orders} (order_id, restaurant_id, products, state, accepted_at, ready_at, next_callback_at, callback_url)
             VALUES (@o, @r, @p, @state, @now, @ready, @ready, @cb) ON CONFLICT (order_id) DO NOTHING
-            """, ("@o", request.OrderId), ("@r", request.RestaurantId), ("@p", JsonSerializer.Serialize(request.Products, DurableJson.Options)),
+            """, cancellationToken, ("@o", request.OrderId), ("@r", request.RestaurantId), ("@p", JsonSerializer.Serialize(request.Products, DurableJson.Options)),
             ("@state", instant ? (int)KitchenOrderState.Ready : (int)KitchenOrderState.Queued), ("@now", now.ToUnixTimeMilliseconds()),
             ("@ready", instant ? now.ToUnixTimeMilliseconds() : null), ("@cb", request.CallbackUrl));
         if (instant)
@@ -98,27 +98,27 @@ public sealed class Kitchen : IDisposable
             }
             return new PrepareAccepted(request.OrderId, 0, now);
         }
-        var ahead = Convert.ToInt32(_db.Scalar(connection, $"""
+        var ahead = Convert.ToInt32(await _db.ScalarAsync(connection, $"""
             SELECT COUNT(*) FROM {_orders} WHERE restaurant_id = @r AND state IN (0, 1)
               AND accepted_at <= (SELECT accepted_at FROM {_orders} WHERE order_id = @o)
-            """, null, ("@r", request.RestaurantId), ("@o", request.OrderId)), System.Globalization.CultureInfo.InvariantCulture);
+            """, null, cancellationToken, ("@r", request.RestaurantId), ("@o", request.OrderId)), System.Globalization.CultureInfo.InvariantCulture);
         var eta = now + TimeSpan.FromSeconds(PrepSeconds(restaurant, request.Products) * _prepTimeFactor * Math.Max(1.0, (double)ahead / restaurant.Cooks));
         return new PrepareAccepted(request.OrderId, ahead, eta);
     }
 
     /// <summary>Stops an order that is not ready yet; false when it is unknown or already done.</summary>
-    public bool Cancel(string orderId)
+    public async Task<bool> CancelAsync(string orderId, CancellationToken cancellationToken = default)
     {
-        using var connection = _db.Open();
-        return _db.Execute(connection, $"UPDATE {_orders} SET state = 4 WHERE order_id = @o AND state IN (0, 1)", ("@o", orderId)) == 1;
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        return await _db.ExecuteAsync(connection, $"UPDATE {_orders} SET state = 4 WHERE order_id = @o AND state IN (0, 1)", cancellationToken, ("@o", orderId)) == 1;
     }
 
     /// <summary>The kitchen display's "prepared" button: the order is ready now, whatever the cook was doing.</summary>
-    public bool MarkReady(string orderId)
+    public async Task<bool> MarkReadyAsync(string orderId, CancellationToken cancellationToken = default)
     {
-        using var connection = _db.Open();
-        var marked = _db.Execute(connection, $"UPDATE {_orders} SET state = 2, ready_at = @now, next_callback_at = @now WHERE order_id = @o AND state IN (0, 1)",
-            ("@o", orderId), ("@now", _time.GetUtcNow().ToUnixTimeMilliseconds())) == 1;
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        var marked = await _db.ExecuteAsync(connection, $"UPDATE {_orders} SET state = 2, ready_at = @now, next_callback_at = @now WHERE order_id = @o AND state IN (0, 1)",
+            cancellationToken, ("@o", orderId), ("@now", _time.GetUtcNow().ToUnixTimeMilliseconds())) == 1;
         if (marked)
         {
             CallbackReady?.Invoke();
@@ -127,33 +127,35 @@ public sealed class Kitchen : IDisposable
     }
 
     /// <summary>Moves time forward for every restaurant: free cooks take the oldest queued orders, finished dishes become ready.</summary>
-    public void Advance()
+    public async Task AdvanceAsync(CancellationToken cancellationToken = default)
     {
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        using var connection = _db.Open();
+        await using var connection = await _db.OpenAsync(cancellationToken);
         foreach (var restaurant in Catalog.All)
         {
-            using var tx = DomainDatabase.BeginWrite(connection);
-            if (_db.IsPostgres && _db.Scalar(connection, "SELECT pg_try_advisory_xact_lock(hashtext(@key))", tx, ("@key", "pos-kitchen:" + restaurant.Id)) is not true)
+            await using var tx = await DomainDatabase.BeginWriteAsync(connection, cancellationToken);
+            if (_db.IsPostgres && await _db.ScalarAsync(connection, "SELECT pg_try_advisory_xact_lock(hashtext(@key))", tx, cancellationToken,
+                ("@key", "pos-kitchen:" + restaurant.Id)) is not true)
             {
                 continue;   // another host is advancing this restaurant right now
             }
-            _db.Execute(connection, $"UPDATE {_orders} SET state = 2, next_callback_at = @now WHERE restaurant_id = @r AND state = 1 AND ready_at <= @now", tx,
-                ("@now", nowMs), ("@r", restaurant.Id));
-            var busy = _db.Query(connection, $"SELECT cook FROM {_orders} WHERE restaurant_id = @r AND state = 1", tx, r => r.GetInt32(0), ("@r", restaurant.Id)).ToHashSet();
+            await _db.ExecuteAsync(connection, $"UPDATE {_orders} SET state = 2, next_callback_at = @now WHERE restaurant_id = @r AND state = 1 AND ready_at <= @now", tx,
+                cancellationToken, ("@now", nowMs), ("@r", restaurant.Id));
+            var busy = (await _db.QueryAsync(connection, $"SELECT cook FROM {_orders} WHERE restaurant_id = @r AND state = 1", tx, r => r.GetInt32(0), cancellationToken,
+                ("@r", restaurant.Id))).ToHashSet();
             var free = Enumerable.Range(0, restaurant.Cooks).Where(c => !busy.Contains(c)).ToList();
             if (free.Count > 0)
             {
-                var queued = _db.Query(connection, $"SELECT order_id, products FROM {_orders} WHERE restaurant_id = @r AND state = 0 ORDER BY accepted_at, order_id LIMIT @n", tx,
-                    r => (OrderId: r.GetString(0), Products: r.GetString(1)), ("@r", restaurant.Id), ("@n", free.Count));
+                var queued = await _db.QueryAsync(connection, $"SELECT order_id, products FROM {_orders} WHERE restaurant_id = @r AND state = 0 ORDER BY accepted_at, order_id LIMIT @n", tx,
+                    r => (OrderId: r.GetString(0), Products: r.GetString(1)), cancellationToken, ("@r", restaurant.Id), ("@n", free.Count));
                 foreach (var (order, cook) in queued.Zip(free))
                 {
                     var seconds = PrepSeconds(restaurant, JsonSerializer.Deserialize<List<OrderProduct>>(order.Products, DurableJson.Options)!) * _prepTimeFactor;
-                    _db.Execute(connection, $"UPDATE {_orders} SET state = 1, cook = @c, cook_started_at = @now, ready_at = @ready WHERE order_id = @o", tx,
-                        ("@c", cook), ("@now", nowMs), ("@ready", nowMs + (long)(seconds * 1000)), ("@o", order.OrderId));
+                    await _db.ExecuteAsync(connection, $"UPDATE {_orders} SET state = 1, cook = @c, cook_started_at = @now, ready_at = @ready WHERE order_id = @o", tx,
+                        cancellationToken, ("@c", cook), ("@now", nowMs), ("@ready", nowMs + (long)(seconds * 1000)), ("@o", order.OrderId));
                 }
             }
-            tx.Commit();
+            await tx.CommitAsync(cancellationToken);
         }
     }
 
@@ -162,37 +164,37 @@ public sealed class Kitchen : IDisposable
     /// <paramref name="lease"/> (in the kitchen's time): no other host makes them meanwhile, and they are due
     /// again if this one dies before it reports the outcome.
     /// </summary>
-    public IReadOnlyList<CallbackDue> ClaimCallbacksDue(int max, TimeSpan lease)
+    public async Task<IReadOnlyList<CallbackDue>> ClaimCallbacksDueAsync(int max, TimeSpan lease, CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow();
-        using var connection = _db.Open();
-        return _db.Query(connection, $"""
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        return await _db.QueryAsync(connection, $"""
             UPDATE {_orders} SET next_callback_at = @lease WHERE order_id IN
               (SELECT order_id FROM {_orders} WHERE state = 2 AND next_callback_at <= @now ORDER BY next_callback_at LIMIT @max{(_db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "")})
             RETURNING order_id, restaurant_id, callback_url, callback_attempts
-            """, null, r => new CallbackDue(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3)),
+            """, null, r => new CallbackDue(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3)), cancellationToken,
             ("@now", now.ToUnixTimeMilliseconds()), ("@lease", (now + lease).ToUnixTimeMilliseconds()), ("@max", max));
     }
 
-    public void CallbackSucceeded(string orderId)
+    public async Task CallbackSucceededAsync(string orderId, CancellationToken cancellationToken = default)
     {
-        using var connection = _db.Open();
-        _db.Execute(connection, $"UPDATE {_orders} SET state = 3, callback_attempts = callback_attempts + 1, last_callback_error = NULL WHERE order_id = @o AND state = 2",
-            ("@o", orderId));
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await _db.ExecuteAsync(connection, $"UPDATE {_orders} SET state = 3, callback_attempts = callback_attempts + 1, last_callback_error = NULL WHERE order_id = @o AND state = 2",
+            cancellationToken, ("@o", orderId));
     }
 
-    public void CallbackFailed(string orderId, string error, TimeSpan retryIn)
+    public async Task CallbackFailedAsync(string orderId, string error, TimeSpan retryIn, CancellationToken cancellationToken = default)
     {
-        using var connection = _db.Open();
-        _db.Execute(connection, $"UPDATE {_orders} SET callback_attempts = callback_attempts + 1, last_callback_error = @e, next_callback_at = @next WHERE order_id = @o AND state = 2",
-            ("@o", orderId), ("@e", error), ("@next", (_time.GetUtcNow() + retryIn).ToUnixTimeMilliseconds()));
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await _db.ExecuteAsync(connection, $"UPDATE {_orders} SET callback_attempts = callback_attempts + 1, last_callback_error = @e, next_callback_at = @next WHERE order_id = @o AND state = 2",
+            cancellationToken, ("@o", orderId), ("@e", error), ("@next", (_time.GetUtcNow() + retryIn).ToUnixTimeMilliseconds()));
     }
 
     /// <summary>A restaurant's open orders (queued, cooking, ready) and the last finished ones, for the kitchen display.</summary>
-    public IReadOnlyList<KitchenOrder> Orders(string restaurantId, int recentDone = 20)
+    public async Task<IReadOnlyList<KitchenOrder>> OrdersAsync(string restaurantId, int recentDone = 20, CancellationToken cancellationToken = default)
     {
-        using var connection = _db.Open();
-        return _db.Query(connection, $"""
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        return await _db.QueryAsync(connection, $"""
             SELECT order_id, restaurant_id, products, state, accepted_at, cook, cook_started_at, ready_at, callback_url, callback_attempts, last_callback_error
             FROM {_orders} WHERE restaurant_id = @r AND (state IN (0, 1, 2) OR order_id IN
               (SELECT order_id FROM {_orders} WHERE restaurant_id = @r AND state IN (3, 4) ORDER BY accepted_at DESC LIMIT @n))
@@ -202,7 +204,7 @@ public sealed class Kitchen : IDisposable
                 DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)), r.IsDBNull(5) ? null : r.GetInt32(5),
                 r.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)),
                 r.IsDBNull(7) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)),
-                r.GetString(8), r.GetInt32(9), r.IsDBNull(10) ? null : r.GetString(10)), ("@r", restaurantId), ("@n", recentDone));
+                r.GetString(8), r.GetInt32(9), r.IsDBNull(10) ? null : r.GetString(10)), cancellationToken, ("@r", restaurantId), ("@n", recentDone));
     }
 
     public static double PrepSeconds(Restaurant restaurant, IEnumerable<OrderProduct> products) =>

@@ -18,6 +18,9 @@ public enum DomainStore
 /// A connection factory over SQLite or PostgreSQL with one SQL dialect for both: parameters are written
 /// <c>@name</c>, upserts <c>ON CONFLICT</c>, and the few places that differ ask <see cref="IsPostgres"/>.
 /// Connections are pooled; open one per operation.
+/// The synchronous methods are for what runs once at start-up (creating the tables, reading the host's secrets);
+/// anything serving requests or running in a loop uses the asynchronous ones, so that no thread-pool thread waits
+/// on the database.
 /// </summary>
 public sealed class DomainDatabase : IDisposable
 {
@@ -61,6 +64,13 @@ public sealed class DomainDatabase : IDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(store), store, "Unknown store."),
     };
 
+    /// <summary>
+    /// Set on every SQLite connection, pooled or new. NORMAL: in WAL mode a commit survives the process dying (not the
+    /// machine) without an fsync each. busy_timeout: a writer waits for another one in SQLite's own short steps (1, 2,
+    /// 5 ms ...); without it Microsoft.Data.Sqlite retries a busy statement every 150 ms.
+    /// </summary>
+    private const string SqliteConnectionPragmas = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000";
+
     public DbConnection Open()
     {
         if (_postgres is not null)
@@ -69,18 +79,37 @@ public sealed class DomainDatabase : IDisposable
         }
         var connection = new SqliteConnection(_sqliteConnectionString);
         connection.Open();
-        // Per connection, pooled or new. NORMAL: in WAL mode a commit survives the process dying (not the machine) without
-        // an fsync each. busy_timeout: a writer waits for another one in SQLite's own short steps (1, 2, 5 ms ...); without
-        // it Microsoft.Data.Sqlite retries a busy statement every 150 ms.
-        using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000";
+        using var pragmas = Command(connection, SqliteConnectionPragmas, null);
         pragmas.ExecuteNonQuery();
         return connection;
     }
 
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        if (_postgres is not null)
+        {
+            return await _postgres.OpenConnectionAsync(cancellationToken);
+        }
+        var connection = new SqliteConnection(_sqliteConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var pragmas = Command(connection, SqliteConnectionPragmas, null);
+            await pragmas.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>A transaction that takes SQLite's write lock at once (no upgrade deadlocks); PostgreSQL's default otherwise.</summary>
-    public static DbTransaction BeginWrite(DbConnection connection) =>
-        connection is SqliteConnection sqlite ? sqlite.BeginTransaction(deferred: false) : connection.BeginTransaction();
+    public static ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken = default) =>
+        connection is SqliteConnection sqlite
+            ? ValueTask.FromResult<DbTransaction>(sqlite.BeginTransaction(deferred: false))
+            : connection.BeginTransactionAsync(cancellationToken);
 
     /// <summary>
     /// Creates the tables (<paramref name="schema"/> is idempotent DDL both databases accept): on PostgreSQL under an
@@ -141,10 +170,27 @@ public sealed class DomainDatabase : IDisposable
         return cmd.ExecuteNonQuery();
     }
 
+    public Task<int> ExecuteAsync(DbConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        ExecuteAsync(connection, sql, null, cancellationToken, parameters);
+
+    public async Task<int> ExecuteAsync(DbConnection connection, string sql, DbTransaction? transaction, CancellationToken cancellationToken,
+        params (string Name, object? Value)[] parameters)
+    {
+        await using var cmd = Command(connection, sql, transaction, parameters);
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public object? Scalar(DbConnection connection, string sql, DbTransaction? transaction, params (string Name, object? Value)[] parameters)
     {
         using var cmd = Command(connection, sql, transaction, parameters);
         return cmd.ExecuteScalar();
+    }
+
+    public async Task<object?> ScalarAsync(DbConnection connection, string sql, DbTransaction? transaction, CancellationToken cancellationToken,
+        params (string Name, object? Value)[] parameters)
+    {
+        await using var cmd = Command(connection, sql, transaction, parameters);
+        return await cmd.ExecuteScalarAsync(cancellationToken);
     }
 
     /// <summary>Reads every row with <paramref name="read"/>.</summary>
@@ -155,6 +201,20 @@ public sealed class DomainDatabase : IDisposable
         using var reader = cmd.ExecuteReader();
         var rows = new List<T>();
         while (reader.Read())
+        {
+            rows.Add(read(reader));
+        }
+        return rows;
+    }
+
+    /// <summary>Reads every row with <paramref name="read"/>.</summary>
+    public async Task<List<T>> QueryAsync<T>(DbConnection connection, string sql, DbTransaction? transaction, Func<DbDataReader, T> read,
+        CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var cmd = Command(connection, sql, transaction, parameters);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
         {
             rows.Add(read(reader));
         }

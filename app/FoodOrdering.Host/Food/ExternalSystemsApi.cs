@@ -13,33 +13,37 @@ public static class ExternalSystemsApi
     public static IEndpointRouteBuilder MapExternalSystems(this IEndpointRouteBuilder app)
     {
         var payments = app.MapGroup("/payments-provider").WithTags("External: payment provider");
-        payments.MapPost("/charges", Charge).WithSummary("Charge once per idempotency key; declines are answers, not errors.");
-        payments.MapPost("/refunds", Refund).WithSummary("Refund an approved charge in full, once.");
+        payments.MapPost("/charges", ChargeAsync).WithSummary("Charge once per idempotency key; declines are answers, not errors.");
+        payments.MapPost("/refunds", RefundAsync).WithSummary("Refund an approved charge in full, once.");
 
         var pos = app.MapGroup("/pos/restaurants/{restaurantId}").WithTags("External: point of sale");
-        pos.MapPost("/orders", Accept).WithSummary("Queue an order for the cooks (idempotent by order id).");
-        pos.MapDelete("/orders/{orderId}", Cancel).WithSummary("Stop an order that is not ready yet.");
-        pos.MapGet("/orders", (string restaurantId, Kitchen kitchen) => TypedResults.Ok(kitchen.Orders(restaurantId)));
+        pos.MapPost("/orders", AcceptAsync).WithSummary("Queue an order for the cooks (idempotent by order id).");
+        pos.MapDelete("/orders/{orderId}", CancelAsync).WithSummary("Stop an order that is not ready yet.");
+        pos.MapGet("/orders", OrdersAsync);
         return app;
     }
 
-    private static Results<Ok<ChargeResult>, ValidationProblem> Charge(ChargeRequest request, PaymentLedger ledger) =>
+    private static async Task<Results<Ok<ChargeResult>, ValidationProblem>> ChargeAsync(ChargeRequest request, PaymentLedger ledger, CancellationToken cancellationToken) =>
         string.IsNullOrWhiteSpace(request.IdempotencyKey) || string.IsNullOrWhiteSpace(request.OrderId)
             ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["idempotencyKey"] = ["An order id and an idempotency key are required."] })
-            : TypedResults.Ok(ledger.Charge(request));
+            : TypedResults.Ok(await ledger.ChargeAsync(request, cancellationToken));
 
-    private static Results<Ok<RefundResult>, ProblemHttpResult> Refund(RefundRequest request, PaymentLedger ledger) =>
-        ledger.Refund(request) is { } result ? TypedResults.Ok(result)
+    private static async Task<Results<Ok<RefundResult>, ProblemHttpResult>> RefundAsync(RefundRequest request, PaymentLedger ledger, CancellationToken cancellationToken) =>
+        await ledger.RefundAsync(request, cancellationToken) is { } result ? TypedResults.Ok(result)
             : TypedResults.Problem($"No approved charge '{request.ChargeId}'.", statusCode: StatusCodes.Status404NotFound);
 
-    private static Results<Ok<PrepareAccepted>, ProblemHttpResult> Accept(string restaurantId, PrepareRequest request, Kitchen kitchen) =>
+    private static async Task<Results<Ok<PrepareAccepted>, ProblemHttpResult>> AcceptAsync(string restaurantId, PrepareRequest request, Kitchen kitchen,
+        CancellationToken cancellationToken) =>
         Catalog.Find(restaurantId) is null || request.RestaurantId != restaurantId
             ? TypedResults.Problem($"No restaurant '{restaurantId}' here.", statusCode: StatusCodes.Status404NotFound)
-            : TypedResults.Ok(kitchen.Accept(request));
+            : TypedResults.Ok(await kitchen.AcceptAsync(request, cancellationToken));
 
-    private static NoContent Cancel(string restaurantId, string orderId, Kitchen kitchen)
+    private static async Task<NoContent> CancelAsync(string restaurantId, string orderId, Kitchen kitchen, CancellationToken cancellationToken)
     {
-        kitchen.Cancel(orderId);
+        await kitchen.CancelAsync(orderId, cancellationToken);
         return TypedResults.NoContent();
     }
+
+    private static async Task<Ok<IReadOnlyList<KitchenOrder>>> OrdersAsync(string restaurantId, Kitchen kitchen, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await kitchen.OrdersAsync(restaurantId, cancellationToken: cancellationToken));
 }

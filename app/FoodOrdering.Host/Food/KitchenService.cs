@@ -79,12 +79,12 @@ public sealed partial class KitchenService(Kitchen kitchen, RestaurantTokens tok
         {
             if (advance)
             {
-                kitchen.Advance();
+                await kitchen.AdvanceAsync(stoppingToken);
             }
             IReadOnlyList<CallbackDue> due;
             do
             {
-                due = kitchen.ClaimCallbacksDue(CallbacksPerRound, _lease);
+                due = await kitchen.ClaimCallbacksDueAsync(CallbacksPerRound, _lease, stoppingToken);
                 await Task.WhenAll(due.Select(d => CallBackAsync(d, stoppingToken)));
             }
             while (due.Count == CallbacksPerRound && !stoppingToken.IsCancellationRequested);
@@ -95,6 +95,10 @@ public sealed partial class KitchenService(Kitchen kitchen, RestaurantTokens tok
         }
     }
 
+    /// <summary>
+    /// Makes one claimed callback. Its outcome is recorded even while the host stops (not cancelled by
+    /// <paramref name="stoppingToken"/>): a callback already made and left unrecorded would be made again after its lease.
+    /// </summary>
     private async Task CallBackAsync(CallbackDue due, CancellationToken stoppingToken)
     {
         try
@@ -104,29 +108,29 @@ public sealed partial class KitchenService(Kitchen kitchen, RestaurantTokens tok
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, stoppingToken);
             if (response.IsSuccessStatusCode)
             {
-                kitchen.CallbackSucceeded(due.OrderId);
+                await kitchen.CallbackSucceededAsync(due.OrderId, CancellationToken.None);
                 return;
             }
             if ((int)response.StatusCode is 404 or 409 or 410)
             {
                 // The app has no use for it (the order ended meanwhile): retrying would never help.
                 LogCallbackRefused(due.OrderId, due.RestaurantId, (int)response.StatusCode);
-                kitchen.CallbackSucceeded(due.OrderId);
+                await kitchen.CallbackSucceededAsync(due.OrderId, CancellationToken.None);
                 return;
             }
-            Fail(due, $"{(int)response.StatusCode} {response.ReasonPhrase}");
+            await FailAsync(due, $"{(int)response.StatusCode} {response.ReasonPhrase}");
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
-            Fail(due, ex.Message);
+            await FailAsync(due, ex.Message);
         }
     }
 
-    private void Fail(CallbackDue due, string error)
+    private async Task FailAsync(CallbackDue due, string error)
     {
         var retryIn = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(due.Attempts, 6))));
         LogCallbackFailed(due.OrderId, due.RestaurantId, error, retryIn);
-        kitchen.CallbackFailed(due.OrderId, error, retryIn);
+        await kitchen.CallbackFailedAsync(due.OrderId, error, retryIn, CancellationToken.None);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The app declined the callback for order {OrderId} of {RestaurantId} ({Status}); not retried")]

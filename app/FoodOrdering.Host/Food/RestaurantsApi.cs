@@ -18,18 +18,19 @@ public static class RestaurantsApi
         var group = app.MapGroup("/api/restaurants").WithTags("Restaurants");
         group.MapGet("/", () => TypedResults.Ok<IReadOnlyList<RestaurantView>>([.. Catalog.All.Select(r => new RestaurantView(r.Id, r.Name, r.RegionId, r.Location, r.Cooks, r.Menu))]))
             .WithSummary("Restaurants with their menus.");
-        group.MapGet("/{id}/queue", Queue).WithSummary("The kitchen's queue: waiting, cooking, ready and recently finished orders.");
+        group.MapGet("/{id}/queue", QueueAsync).WithSummary("The kitchen's queue: waiting, cooking, ready and recently finished orders.");
         group.MapPost("/{id}/orders/{orderId}/prepared", PreparedAsync).WithSummary("The restaurant's callback (bearer token of the restaurant): the order is prepared.");
-        group.MapPost("/{id}/orders/{orderId}/mark-prepared", MarkPrepared).WithSummary("The kitchen display's button (the restaurant's or the operator's token): finish the order now.");
-        app.MapGet("/api/payments/{orderId}", (string orderId, PaymentLedger ledger) => TypedResults.Ok(ledger.ForOrder(orderId)))
+        group.MapPost("/{id}/orders/{orderId}/mark-prepared", MarkPreparedAsync).WithSummary("The kitchen display's button (the restaurant's or the operator's token): finish the order now.");
+        app.MapGet("/api/payments/{orderId}", async (string orderId, PaymentLedger ledger, CancellationToken cancellationToken) =>
+                TypedResults.Ok(await ledger.ForOrderAsync(orderId, cancellationToken)))
             .WithTags("Payments").WithSummary("The payment provider's ledger entries (charges, refunds) of an order.");
-        app.MapGet("/api/payments", (PaymentLedger ledger) => TypedResults.Ok(ledger.Totals()))
+        app.MapGet("/api/payments", async (PaymentLedger ledger, CancellationToken cancellationToken) => TypedResults.Ok(await ledger.TotalsAsync(cancellationToken)))
             .WithTags("Payments").WithSummary("The whole ledger in numbers: charges approved and declined, refunds, orders charged twice, refunds not matching their charge.");
         return group;
     }
 
-    private static Results<Ok<IReadOnlyList<KitchenOrder>>, ProblemHttpResult> Queue(string id, Kitchen kitchen) =>
-        Catalog.Find(id) is null ? UnknownRestaurant(id) : TypedResults.Ok(kitchen.Orders(id));
+    private static async Task<Results<Ok<IReadOnlyList<KitchenOrder>>, ProblemHttpResult>> QueueAsync(string id, Kitchen kitchen, CancellationToken cancellationToken) =>
+        Catalog.Find(id) is null ? UnknownRestaurant(id) : TypedResults.Ok(await kitchen.OrdersAsync(id, cancellationToken: cancellationToken));
 
     private static async Task<Results<NoContent, ProblemHttpResult>> PreparedAsync(string id, string orderId, HttpRequest request, RestaurantTokens tokens, DurableClient client,
         CancellationToken cancellationToken)
@@ -55,10 +56,11 @@ public static class RestaurantsApi
         return TypedResults.NoContent();
     }
 
-    private static Results<Accepted, ProblemHttpResult> MarkPrepared(string id, string orderId, Kitchen kitchen, RestaurantTokens tokens, HostSecrets secrets, HttpRequest request) =>
+    private static async Task<Results<Accepted, ProblemHttpResult>> MarkPreparedAsync(string id, string orderId, Kitchen kitchen, RestaurantTokens tokens, HostSecrets secrets,
+        HttpRequest request, CancellationToken cancellationToken) =>
         Catalog.Find(id) is null ? UnknownRestaurant(id)
         : !tokens.IsValid(id, request) && !request.IsOperator(secrets) ? Credentials.Unauthorized(request.HttpContext, "the restaurant's token or the operator token")
-        : kitchen.MarkReady(orderId) ? TypedResults.Accepted($"/api/restaurants/{id}/queue")
+        : await kitchen.MarkReadyAsync(orderId, cancellationToken) ? TypedResults.Accepted($"/api/restaurants/{id}/queue")
         : TypedResults.Problem($"Order {orderId} is not waiting or cooking at {id}.", title: "Nothing to mark", statusCode: StatusCodes.Status409Conflict);
 
     private static ProblemHttpResult UnknownRestaurant(string id) =>

@@ -52,7 +52,7 @@ public sealed class KafkaIntakeTests
         Assert.NotNull(status);
         var page = await env.Client.ListAsync(new Durable.Storage.WorkflowQuery { IdPrefix = "o-kafka-dup", Type = WorkflowNames.Of<OrderWorkflow>() });
         Assert.Single(page.Items);
-        Assert.Single(env.Ledger.ForOrder("o-kafka-dup"));
+        Assert.Single(await env.Ledger.ForOrderAsync("o-kafka-dup"));
     }
 
     [Fact]

@@ -154,10 +154,10 @@ public sealed class DomainEnvironment : IAsyncDisposable
             if (path.EndsWith("/charges", StringComparison.Ordinal))
             {
                 var charge = (await request.Content!.ReadFromJsonAsync<ChargeRequest>(DurableJson.Options, cancellationToken))!;
-                return Json(ledger.Charge(charge));
+                return Json(await ledger.ChargeAsync(charge, cancellationToken));
             }
             var refund = (await request.Content!.ReadFromJsonAsync<RefundRequest>(DurableJson.Options, cancellationToken))!;
-            return ledger.Refund(refund) is { } result ? Json(result) : new HttpResponseMessage(HttpStatusCode.NotFound);
+            return await ledger.RefundAsync(refund, cancellationToken) is { } result ? Json(result) : new HttpResponseMessage(HttpStatusCode.NotFound);
         }
     }
 
@@ -167,11 +167,11 @@ public sealed class DomainEnvironment : IAsyncDisposable
         {
             if (request.Method == HttpMethod.Delete)
             {
-                kitchen.Cancel(Uri.UnescapeDataString(request.RequestUri!.Segments[^1]));
+                await kitchen.CancelAsync(Uri.UnescapeDataString(request.RequestUri!.Segments[^1]), cancellationToken);
                 return new HttpResponseMessage(HttpStatusCode.NoContent);
             }
             var prepare = (await request.Content!.ReadFromJsonAsync<PrepareRequest>(DurableJson.Options, cancellationToken))!;
-            return Json(kitchen.Accept(prepare));
+            return Json(await kitchen.AcceptAsync(prepare, cancellationToken));
         }
     }
 

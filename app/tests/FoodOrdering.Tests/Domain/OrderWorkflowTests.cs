@@ -45,7 +45,7 @@ public sealed class OrderWorkflowTests
 
         await env.Durable.AdvanceTimeAsync(TimeSpan.FromSeconds(61));
         await WaitForStateAsync(env, "o-happy", OrderState.InPreparation);
-        Assert.Contains(env.Kitchen.Orders("bites_n_bytes"), o => o.OrderId == "o-happy");
+        Assert.Contains(await env.Kitchen.OrdersAsync("bites_n_bytes"), o => o.OrderId == "o-happy");
         await env.Client.SignalAsync("o-happy", OrderSignals.Prepared, new Prepared());
         await DriveJobAsync(env, "d1");
 
@@ -57,7 +57,7 @@ public sealed class OrderWorkflowTests
             status!.History.Select(h => h.State));
         Assert.Equal("d1", status.DriverId);
         Assert.True(status.History[2].At - status.History[1].At >= TimeSpan.FromSeconds(60), "preparation starts after the requested delay");
-        var ledger = env.Ledger.ForOrder("o-happy");
+        var ledger = await env.Ledger.ForOrderAsync("o-happy");
         Assert.Single(ledger, e => e.Kind == "charge" && e.Status == "approved");
         Assert.DoesNotContain(ledger, e => e.Kind == "refund");
         var history = await env.Client.GetHistoryAsync("o-happy");
@@ -79,8 +79,8 @@ public sealed class OrderWorkflowTests
         Assert.Equal(OrderState.Rejected, result.State);
         Assert.Equal("The card was declined.", result.Reason);
         Assert.Equal([OrderState.Created, OrderState.Rejected], (await env.OrderStatusAsync("o-decline-1"))!.History.Select(h => h.State));
-        Assert.Single(env.Ledger.ForOrder("o-decline-1"), e => e.Status == "declined");
-        Assert.Empty(env.Kitchen.Orders("bites_n_bytes"));
+        Assert.Single(await env.Ledger.ForOrderAsync("o-decline-1"), e => e.Status == "declined");
+        Assert.Empty(await env.Kitchen.OrdersAsync("bites_n_bytes"));
     }
 
     [Fact]
@@ -96,8 +96,8 @@ public sealed class OrderWorkflowTests
         var status = await env.OrderStatusAsync("o-slow-kitchen");
         Assert.True(status!.Refunded);
         Assert.True(status.History[^1].At - status.History[^2].At >= OrderTimeouts.Preparation);
-        Assert.Single(env.Ledger.ForOrder("o-slow-kitchen"), e => e.Kind == "refund");
-        Assert.Equal(KitchenOrderState.Cancelled, Assert.Single(env.Kitchen.Orders("bites_n_bytes")).State);
+        Assert.Single(await env.Ledger.ForOrderAsync("o-slow-kitchen"), e => e.Kind == "refund");
+        Assert.Equal(KitchenOrderState.Cancelled, Assert.Single(await env.Kitchen.OrdersAsync("bites_n_bytes")).State);
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class OrderWorkflowTests
         Assert.Equal(OrderState.Cancelled, result.State);
         Assert.Equal("The delivery could not be arranged.", result.Reason);
         Assert.True((await env.OrderStatusAsync("o-no-matcher"))!.Refunded);
-        Assert.Single(env.Ledger.ForOrder("o-no-matcher"), e => e.Kind == "refund");
+        Assert.Single(await env.Ledger.ForOrderAsync("o-no-matcher"), e => e.Kind == "refund");
         Assert.Equal(WorkflowStatus.Failed, (await env.Client.DescribeAsync("delivery-o-no-matcher"))!.Status);
     }
 
@@ -131,8 +131,8 @@ public sealed class OrderWorkflowTests
 
         Assert.Equal(OrderState.Cancelled, result.State);
         Assert.Equal("Changed my mind.", result.Reason);
-        Assert.Empty(env.Kitchen.Orders("bites_n_bytes"));
-        Assert.Single(env.Ledger.ForOrder("o-cancel"), e => e.Kind == "refund");
+        Assert.Empty(await env.Kitchen.OrdersAsync("bites_n_bytes"));
+        Assert.Single(await env.Ledger.ForOrderAsync("o-cancel"), e => e.Kind == "refund");
         var history = await env.Client.GetHistoryAsync("o-cancel");
         Assert.Contains(history, e => e.Type == HistoryEventType.TimerCanceled);
     }
@@ -151,7 +151,7 @@ public sealed class OrderWorkflowTests
         var result = await env.Client.GetResultAsync<OrderResult>("o-late-cancel").WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(OrderState.Delivered, result.State);
-        Assert.DoesNotContain(env.Ledger.ForOrder("o-late-cancel"), e => e.Kind == "refund");
+        Assert.DoesNotContain(await env.Ledger.ForOrderAsync("o-late-cancel"), e => e.Kind == "refund");
     }
 
     [Fact]
@@ -168,8 +168,8 @@ public sealed class OrderWorkflowTests
         var status = DurableJson.Deserialize<OrderStatus>(run.CustomStatus);
         Assert.Equal(OrderState.Cancelled, status.State);
         Assert.True(status.Refunded);
-        Assert.Single(env.Ledger.ForOrder("o-op-cancel"), e => e.Kind == "refund");
-        Assert.Empty(env.Kitchen.Orders("bites_n_bytes"));
+        Assert.Single(await env.Ledger.ForOrderAsync("o-op-cancel"), e => e.Kind == "refund");
+        Assert.Empty(await env.Kitchen.OrdersAsync("bites_n_bytes"));
         // Ended by the cancellation, not by the two-day timer.
         Assert.True(status.History[^1].At < status.ScheduledFor, "cancelled before the delivery time");
     }
@@ -186,8 +186,8 @@ public sealed class OrderWorkflowTests
 
         Assert.Equal(WorkflowStatus.Canceled, run!.Status);
         Assert.Equal(OrderState.Cancelled, DurableJson.Deserialize<OrderStatus>(run.CustomStatus).State);
-        Assert.Single(env.Ledger.ForOrder("o-op-cancel-kitchen"), e => e.Kind == "refund");
-        Assert.Equal(KitchenOrderState.Cancelled, Assert.Single(env.Kitchen.Orders("bites_n_bytes")).State);
+        Assert.Single(await env.Ledger.ForOrderAsync("o-op-cancel-kitchen"), e => e.Kind == "refund");
+        Assert.Equal(KitchenOrderState.Cancelled, Assert.Single(await env.Kitchen.OrdersAsync("bites_n_bytes")).State);
     }
 
     [Fact]
@@ -204,7 +204,7 @@ public sealed class OrderWorkflowTests
 
         Assert.Equal(WorkflowStatus.Canceled, run!.Status);
         Assert.Equal(OrderState.Cancelled, DurableJson.Deserialize<OrderStatus>(run.CustomStatus).State);
-        Assert.Single(env.Ledger.ForOrder("o-op-cancel-delivery"), e => e.Kind == "refund");
+        Assert.Single(await env.Ledger.ForOrderAsync("o-op-cancel-delivery"), e => e.Kind == "refund");
         Assert.Equal(WorkflowStatus.Canceled, (await env.Client.DescribeAsync("delivery-o-op-cancel-delivery"))!.Status);
     }
 
@@ -220,7 +220,7 @@ public sealed class OrderWorkflowTests
 
         Assert.Equal(OrderState.Cancelled, result.State);
         Assert.StartsWith("No driver became available", result.Reason, StringComparison.Ordinal);
-        Assert.Single(env.Ledger.ForOrder("o-no-driver"), e => e.Kind == "refund");
+        Assert.Single(await env.Ledger.ForOrderAsync("o-no-driver"), e => e.Kind == "refund");
         var matcher = await DomainEnvironment.EventuallyAsync(() => env.Client.DescribeAsync(Regions.SanJose.MatcherWorkflowId),
             d => DurableJson.Deserialize<MatcherState>(d!.CustomStatus).Pending.Count == 0, "the matcher to drop the withdrawn request");
         Assert.NotNull(matcher);
@@ -240,6 +240,6 @@ public sealed class OrderWorkflowTests
         Assert.True(first.Started);
         Assert.False(second.Started);
         Assert.Equal(first.RunId, second.RunId);
-        Assert.Single(env.Ledger.ForOrder("o-dup"));
+        Assert.Single(await env.Ledger.ForOrderAsync("o-dup"));
     }
 }
