@@ -194,20 +194,6 @@ public sealed class DomainDatabase : IDisposable
     }
 
     /// <summary>Reads every row with <paramref name="read"/>.</summary>
-    public List<T> Query<T>(DbConnection connection, string sql, DbTransaction? transaction, Func<DbDataReader, T> read,
-        params (string Name, object? Value)[] parameters)
-    {
-        using var cmd = Command(connection, sql, transaction, parameters);
-        using var reader = cmd.ExecuteReader();
-        var rows = new List<T>();
-        while (reader.Read())
-        {
-            rows.Add(read(reader));
-        }
-        return rows;
-    }
-
-    /// <summary>Reads every row with <paramref name="read"/>.</summary>
     public async Task<List<T>> QueryAsync<T>(DbConnection connection, string sql, DbTransaction? transaction, Func<DbDataReader, T> read,
         CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
