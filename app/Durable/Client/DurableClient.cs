@@ -90,6 +90,16 @@ public sealed class DurableClient
     }
 
     /// <summary>
+    /// The latest run's status and custom status in one read, for callers that need no more (an API checking a
+    /// state on every request); <see cref="DescribeAsync"/> also reads the pending work. Null when unknown.
+    /// </summary>
+    public async Task<WorkflowSummary?> GetSummaryAsync(string workflowId, CancellationToken cancellationToken = default)
+    {
+        await engine.EnsureInitializedAsync();
+        return await Store.GetSummaryAsync(workflowId, cancellationToken);
+    }
+
+    /// <summary>
     /// Waits for the workflow to close (following continue-as-new to the last run) and returns its result;
     /// throws <see cref="WorkflowFailedException"/> when it failed, was cancelled or terminated.
     /// </summary>

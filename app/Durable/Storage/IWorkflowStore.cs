@@ -59,6 +59,9 @@ public interface IWorkflowStore : IAsyncDisposable
 
     Task<WorkflowDescription?> DescribeAsync(string workflowId, string? runId, CancellationToken cancellationToken);
 
+    /// <summary>The latest run of <paramref name="workflowId"/> as the run list shows it (one row, no pending work); null when unknown.</summary>
+    Task<WorkflowSummary?> GetSummaryAsync(string workflowId, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string workflowId, string? runId, CancellationToken cancellationToken);
 
     Task<WorkflowPage> ListAsync(WorkflowQuery query, CancellationToken cancellationToken);

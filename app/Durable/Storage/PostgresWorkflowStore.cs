@@ -756,6 +756,15 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
         return await ReadHistoryAsync(connection, runId, cancellationToken);
     }
 
+    public async Task<WorkflowSummary?> GetSummaryAsync(string workflowId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var cmd = new NpgsqlCommand($"SELECT {SummaryColumns} FROM executions WHERE workflow_id = @id AND is_latest", connection);
+        cmd.Parameters.AddWithValue("id", workflowId);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadSummary(reader) : null;
+    }
+
     public async Task<WorkflowPage> ListAsync(WorkflowQuery query, CancellationToken cancellationToken)
     {
         var pageSize = Math.Clamp(query.PageSize, 1, 1000);

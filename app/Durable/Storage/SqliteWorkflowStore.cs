@@ -531,6 +531,16 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         return await ReadHistoryAsync(connection, runId, cancellationToken);
     }
 
+    public async Task<WorkflowSummary?> GetSummaryAsync(string workflowId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT {SummaryColumns} FROM executions WHERE workflow_id = $id AND is_latest = 1";
+        cmd.Parameters.AddWithValue("$id", workflowId);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadSummary(reader) : null;
+    }
+
     public async Task<WorkflowPage> ListAsync(WorkflowQuery query, CancellationToken cancellationToken)
     {
         var pageSize = Math.Clamp(query.PageSize, 1, 1000);

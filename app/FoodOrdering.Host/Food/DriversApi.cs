@@ -224,8 +224,9 @@ public static class DriversApi
 
     private static async Task<DriverView?> FindAsync(DurableClient client, string id, CancellationToken cancellationToken)
     {
-        var description = await client.DescribeAsync(DriverSignals.WorkflowId(id), cancellationToken: cancellationToken);
-        return description is { Status: WorkflowStatus.Running, CustomStatus: { } json } ? new DriverView(id, DurableJson.Deserialize<DriverTwinState>(json), description.RunId) : null;
+        // One row: every driver request asks, several times per order.
+        var twin = await client.GetSummaryAsync(DriverSignals.WorkflowId(id), cancellationToken);
+        return twin is { Status: WorkflowStatus.Running, CustomStatus: { } json } ? new DriverView(id, DurableJson.Deserialize<DriverTwinState>(json), twin.RunId) : null;
     }
 
     private static ProblemHttpResult NotFound(string id) =>

@@ -146,6 +146,25 @@ public abstract class ClientTests(StoreKind store) : StoreTests(store)
     }
 
     [Fact]
+    public async Task GetSummaryAsync_SecondRunOfAnIdWithCustomStatus_ReturnsTheLatestRunAsDescribeShowsIt()
+    {
+        await using var env = await StartAsync();
+        var first = await env.Client.StartAsync<QuickWorkflow, string, string>("summary-1", "once");
+        await Wait.ForResultAsync<string>(env, "summary-1");
+        var second = await env.Client.StartAsync<StatusWorkflow, int, string>("summary-1", 1,
+            new StartWorkflowOptions { IdReusePolicy = WorkflowIdReusePolicy.AllowDuplicate });
+        var described = await Wait.ForDescriptionAsync(env, "summary-1", d => d.CustomStatus is not null, "a custom status");
+
+        var summary = await env.Client.GetSummaryAsync("summary-1");
+
+        Assert.NotNull(summary);
+        Assert.NotEqual(first.RunId, second.RunId);
+        Assert.Equal((second.RunId, nameof(StatusWorkflow), WorkflowStatus.Running, described.CustomStatus, false),
+            (summary.RunId, summary.Type, summary.Status, summary.CustomStatus, summary.IsStuck));
+        Assert.Null(await env.Client.GetSummaryAsync("nobody"));
+    }
+
+    [Fact]
     public async Task SetStatus_WorkflowAdvances_StatusVisibleInDescribeAndChangeFeed()
     {
         await using var env = await StartAsync();
