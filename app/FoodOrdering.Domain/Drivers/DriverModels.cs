@@ -86,7 +86,7 @@ public sealed record WaitingDriver(string DriverId, GeoPoint Location, double Sp
 
 public sealed record PendingDelivery(string DeliveryId, GeoPoint RestaurantLocation, DateTimeOffset At, long Since);
 
-/// <summary>The matcher's state: its custom status and its input when it continues as new.</summary>
+/// <summary>The matcher's state: its input when it continues as new.</summary>
 public sealed record MatcherState
 {
     public required string RegionId { get; init; }
@@ -94,7 +94,16 @@ public sealed record MatcherState
     public IReadOnlyList<PendingDelivery> Pending { get; init; } = [];
     public long Assignments { get; init; }
     public long Counter { get; init; }
+
+    public MatcherStatus ToStatus() => new(RegionId, [.. Drivers.Select(d => d.DriverId)], Pending.Count, Assignments);
 }
+
+/// <summary>
+/// The matcher's custom status: the waiting drivers' ids and the number of pending deliveries, not the full lists. A status
+/// is stored and fed to the change feed whenever it changes; with every pending delivery and every driver's position in it,
+/// it grew to tens of kilobytes at each round under load. The full lists are in the history and the continue-as-new input.
+/// </summary>
+public sealed record MatcherStatus(string RegionId, IReadOnlyList<string> WaitingDrivers, int PendingDeliveries, long Assignments);
 
 public static class MatcherSignals
 {

@@ -13,7 +13,7 @@ public sealed class RegionMatcherWorkflow : Workflow<MatcherState, MatcherState>
 
     public override async Task<MatcherState> RunAsync(WorkflowContext context, MatcherState state)
     {
-        context.SetStatus(state);
+        context.SetStatus(state.ToStatus());
         var handled = 0;
         while (handled < EventsPerRun)
         {
@@ -29,7 +29,7 @@ public sealed class RegionMatcherWorkflow : Workflow<MatcherState, MatcherState>
                 handled++;
             }
             state = await MatchRoundAsync(context, state);
-            context.SetStatus(state);
+            context.SetStatus(state.ToStatus());
         }
         throw context.ContinueAsNew(state);
     }

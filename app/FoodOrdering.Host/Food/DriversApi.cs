@@ -53,9 +53,9 @@ public static class DriversApi
         var views = new List<RegionView>();
         foreach (var region in Regions.All)
         {
-            var matcher = await client.DescribeAsync(region.MatcherWorkflowId, cancellationToken: cancellationToken);
-            var state = matcher?.CustomStatus is { } json ? DurableJson.Deserialize<MatcherState>(json) : null;
-            views.Add(new RegionView(region.Id, region.Name, region.Center, region.RadiusMeters, state?.Drivers.Count ?? 0, state?.Pending.Count ?? 0));
+            var matcher = await client.GetSummaryAsync(region.MatcherWorkflowId, cancellationToken);
+            var status = matcher?.CustomStatus is { } json ? DurableJson.Deserialize<MatcherStatus>(json) : null;
+            views.Add(new RegionView(region.Id, region.Name, region.Center, region.RadiusMeters, status?.WaitingDrivers.Count ?? 0, status?.PendingDeliveries ?? 0));
         }
         return TypedResults.Ok<IReadOnlyList<RegionView>>(views);
     }

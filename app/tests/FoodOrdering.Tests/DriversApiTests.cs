@@ -310,5 +310,5 @@ public sealed class DriversApiTests(HostFactory host) : IClassFixture<HostFactor
 
     /// <summary>The ids of the drivers a matcher's status lists as waiting.</summary>
     private static List<string> Waiting(JsonElement? matcherStatus) =>
-        matcherStatus is { } status ? [.. status.GetProperty("drivers").EnumerateArray().Select(d => d.GetProperty("driverId").GetString()!)] : [];
+        matcherStatus is { } status ? [.. status.GetProperty("waitingDrivers").EnumerateArray().Select(d => d.GetString()!)] : [];
 }

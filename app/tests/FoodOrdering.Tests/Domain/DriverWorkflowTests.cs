@@ -55,7 +55,7 @@ public sealed class DriverWorkflowTests
         await env.StartShiftAsync("far", Regions.SanJose, restaurant.Location.Offset(4_000, 180));
         await env.StartShiftAsync("near", Regions.SanJose, restaurant.Location.Offset(300, 0));
         await DomainEnvironment.EventuallyAsync(() => env.Client.DescribeAsync(Regions.SanJose.MatcherWorkflowId),
-            d => DurableJson.Deserialize<MatcherState>(d!.CustomStatus).Drivers.Count == 2, "both drivers to wait for work");
+            d => DurableJson.Deserialize<MatcherStatus>(d!.CustomStatus).WaitingDrivers.Count == 2, "both drivers to wait for work");
 
         var order = new OrderRequest { Id = "o-nearest", RestaurantId = restaurant.Id, Products = [new OrderProduct("1002", null, 1)], TotalCost = 8.5m };
         await env.Client.StartAsync<OrderWorkflow, OrderRequest, OrderResult>(order.Id, order);

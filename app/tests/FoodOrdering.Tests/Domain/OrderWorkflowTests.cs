@@ -222,7 +222,7 @@ public sealed class OrderWorkflowTests
         Assert.StartsWith("No driver became available", result.Reason, StringComparison.Ordinal);
         Assert.Single(await env.Ledger.ForOrderAsync("o-no-driver"), e => e.Kind == "refund");
         var matcher = await DomainEnvironment.EventuallyAsync(() => env.Client.DescribeAsync(Regions.SanJose.MatcherWorkflowId),
-            d => DurableJson.Deserialize<MatcherState>(d!.CustomStatus).Pending.Count == 0, "the matcher to drop the withdrawn request");
+            d => DurableJson.Deserialize<MatcherStatus>(d!.CustomStatus).PendingDeliveries == 0, "the matcher to drop the withdrawn request");
         Assert.NotNull(matcher);
     }
 
