@@ -32,11 +32,8 @@ public sealed partial class TelemetryService(TelemetrySettings settings, IEnumer
         return Task.CompletedTask;
     }
 
-    public void Dispose()
-    {
-        _pipeline?.Dispose();
-        _pipeline = null;
-    }
+    /// <summary>Once, whoever asks first: the host's stop and the container's disposal both call it.</summary>
+    public void Dispose() => Interlocked.Exchange(ref _pipeline, null)?.Dispose();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "OpenTelemetry: exporting as {Service} over {Protocol}: traces to {TracesEndpoint}, metrics to {MetricsEndpoint}")]
     private partial void LogExporting(string service, OpenTelemetry.Exporter.OtlpExportProtocol protocol, Uri? tracesEndpoint, Uri? metricsEndpoint);
