@@ -55,7 +55,8 @@ public static class DriversApi
         {
             var matcher = await client.GetSummaryAsync(region.MatcherWorkflowId, cancellationToken);
             var status = matcher?.CustomStatus is { } json ? DurableJson.Deserialize<MatcherStatus>(json) : null;
-            views.Add(new RegionView(region.Id, region.Name, region.Center, region.RadiusMeters, status?.WaitingDrivers.Count ?? 0, status?.PendingDeliveries ?? 0));
+            // WaitingDrivers is missing from a status written before MatcherStatus (a matcher that has not run since an upgrade).
+            views.Add(new RegionView(region.Id, region.Name, region.Center, region.RadiusMeters, status?.WaitingDrivers?.Count ?? 0, status?.PendingDeliveries ?? 0));
         }
         return TypedResults.Ok<IReadOnlyList<RegionView>>(views);
     }
