@@ -75,5 +75,11 @@ internal static class PostgresSchema
             END $$
             """,
         ],
+        [
+            // A run's earliest inbox row (due_at, recomputed by every commit) is one probe of this index; without it PostgreSQL
+            // walked ix_inbox_visible from the oldest row of every run until it met one of this run's.
+            "DROP INDEX ix_inbox_run",
+            "CREATE INDEX ix_inbox_run ON inbox (run_id, visible_at)",
+        ],
     ];
 }

@@ -166,6 +166,52 @@ public sealed class MultiHostTests
     }
 
     [Fact]
+    public async Task ClaimWorkflowTasksSql_StatisticsOlderThanABurstOfDueRuns_WalksTheDueIndexInOrder()
+    {
+        var connectionString = await TestEnvironment.NewDatabaseAsync();
+        await using (var store = new PostgresWorkflowStore(connectionString, TimeSpan.FromMinutes(1)))
+        {
+            await store.InitializeAsync(CancellationToken.None);
+        }
+        // Statistics of a quiet database (2,000 closed runs, 10 running), kept (no autovacuum) while 5,000 runs fall due, in no
+        // particular order on disk: with PostgreSQL's default plan settings this claim reads and sorts all 5,000.
+        var claims = new NpgsqlConnectionStringBuilder(connectionString) { Options = PostgresWorkflowStore.ClaimSessionOptions };
+        await using var connection = new NpgsqlConnection(claims.ConnectionString);
+        await connection.OpenAsync();
+        await using (var setup = new NpgsqlCommand("""
+            ALTER TABLE executions SET (autovacuum_enabled = false);
+            INSERT INTO executions (run_id, workflow_id, is_latest, type, status, created_at, updated_at, next_event_id)
+            SELECT 'closed-' || n, 'closed-' || n, true, 'Any', 1, n, n, 5 FROM generate_series(1, 2000) n;
+            INSERT INTO executions (run_id, workflow_id, is_latest, type, status, created_at, updated_at, next_event_id, due_at)
+            SELECT 'quiet-' || n, 'quiet-' || n, true, 'Any', 0, n, n, 2, (n * 7) % 10 FROM generate_series(1, 10) n;
+            ANALYZE executions;
+            INSERT INTO executions (run_id, workflow_id, is_latest, type, status, created_at, updated_at, next_event_id, due_at)
+            SELECT 'burst-' || n, 'burst-' || n, true, 'Any', 0, n, n, 1, 100 + (n * 7919) % 5000 FROM generate_series(1, 5000) n;
+            """, connection))
+        {
+            await setup.ExecuteNonQueryAsync();
+        }
+
+        await using var explain = new NpgsqlCommand("EXPLAIN " + PostgresWorkflowStore.ClaimWorkflowTasksSql, connection);
+        explain.Parameters.AddWithValue("now", 10_000L);
+        explain.Parameters.AddWithValue("max", 64);
+        explain.Parameters.AddWithValue("o", "host");
+        explain.Parameters.AddWithValue("lease", TimeSpan.FromSeconds(30));
+        explain.Parameters.AddWithValue("held", Array.Empty<string>());
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Contains(plan, line => line.Contains("Index Scan using ix_executions_due on executions", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, line => line.Contains("Sort Key: executions.due_at", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task InitializeAsync_FourHostsAtOnceOnAFreshDatabase_MigratesOnce()
     {
         var connectionString = await TestEnvironment.NewDatabaseAsync();
