@@ -43,10 +43,10 @@ public sealed class PostgresWorkflowStore : IWorkflowStore
 
     /// <summary>
     /// The settings of the connections that claim, renew and release work and number the change feed (no state of a run: no need
-    /// to wait for the disk). Claims read
-    /// queues by an index in its order and stop at a limit; planned on statistics taken before a burst (autovacuum analyzes a
-    /// table about once a minute at best), PostgreSQL judged a bitmap scan and a sort of every due run cheaper, and at 10,000 runs
-    /// due a claim took 20-100 ms instead of under 1 ms. Without bitmap and sequential scans the index walk is the plan.
+    /// to wait for the disk). Claims read queues by an index in its order and stop at a limit; planned on statistics taken before
+    /// a burst (autovacuum analyzes a table about once a minute at best), PostgreSQL judged a bitmap scan and a sort of every due
+    /// run cheaper, and at 10,000 runs due a claim took 20-100 ms instead of under 1 ms. Without bitmap and sequential scans the
+    /// index walk is the plan.
     /// </summary>
     internal const string ClaimSessionOptions = "-c synchronous_commit=off -c enable_bitmapscan=off -c enable_seqscan=off";
 
