@@ -13,7 +13,7 @@ namespace Durable.Storage;
 /// </summary>
 public sealed class SqliteWorkflowStore : IWorkflowStore
 {
-    private const int SchemaVersion = 1;
+    internal const int SchemaVersion = 2;
     private const int ChangeRetention = 100_000;
 
     private readonly string _path;
@@ -38,7 +38,8 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
     public string Path => _path;
 
     /// <summary>Transactions committed and writes in them, to show group commit at work.</summary>
-    public (long Batches, long Writes) CommitStatistics => (_writer?.BatchesCommitted ?? 0, _writer?.WritesCommitted ?? 0);
+    public (long Batches, long Writes, long Statements) CommitStatistics =>
+        (_writer?.BatchesCommitted ?? 0, _writer?.WritesCommitted ?? 0, _writer?.StatementsRun ?? 0);
 
     private SqliteWriter Writer => _writer ?? throw new InvalidOperationException("Call InitializeAsync first.");
 
@@ -70,6 +71,14 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
                     scope.Execute(statement);
                 }
                 scope.Execute("INSERT INTO schema_version (version) VALUES (1)");
+            }
+            if (version < 2)
+            {
+                foreach (var statement in SqliteSchema.V2)
+                {
+                    scope.Execute(statement);
+                }
+                scope.Execute("INSERT INTO schema_version (version) VALUES (2)");
             }
             LoadQueues(scope);
             return 0;
@@ -124,20 +133,27 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         }
     }
 
-    public Task<StartResult> StartWorkflowAsync(NewWorkflow workflow, CancellationToken cancellationToken) =>
-        Writer.WriteAsync(scope => StartInTx(scope, workflow, parent: null));
+    public Task<StartResult> StartWorkflowAsync(NewWorkflow workflow, CancellationToken cancellationToken)
+    {
+        // Events are serialized on the caller's thread, here and below: the single writer thread is the bottleneck under load.
+        var started = DurableJson.SerializeEvent(StartedEvent(workflow, parentWorkflowId: null));
+        return Writer.WriteAsync(scope => StartInTx(scope, workflow, parent: null, started));
+    }
 
-    public Task<bool> SignalAsync(string workflowId, HistoryEvent signal, CancellationToken cancellationToken) =>
-        Writer.WriteAsync(scope =>
+    public Task<bool> SignalAsync(string workflowId, HistoryEvent signal, CancellationToken cancellationToken)
+    {
+        var body = DurableJson.SerializeEvent(signal);
+        return Writer.WriteAsync(scope =>
         {
             var run = LatestRunning(scope, workflowId);
             if (run is null)
             {
                 return false;
             }
-            InsertInbox(scope, run, signal.Timestamp, signal);
+            InsertInbox(scope, run, signal.Timestamp, signal, body);
             return true;
         });
+    }
 
     public Task<StartResult> SignalWithStartAsync(NewWorkflow workflow, HistoryEvent signal, CancellationToken cancellationToken) =>
         Writer.WriteAsync(scope =>
@@ -292,7 +308,6 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
 
     public async Task<IReadOnlyList<ActivityTask>> CommitActivationAsync(ActivationCommit commit, CancellationToken cancellationToken)
     {
-        // Serialize on the caller's thread: the single writer thread is the bottleneck under load.
         var bodies = new string[commit.NewEvents.Count];
         for (var i = 0; i < bodies.Length; i++)
         {
@@ -382,6 +397,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
 
     public async Task CompleteActivityAsync(ActivityTask task, HistoryEvent outcome, CancellationToken cancellationToken)
     {
+        var body = DurableJson.SerializeEvent(outcome);
         try
         {
             await Writer.WriteAsync(scope =>
@@ -390,7 +406,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
                 var deleted = scope.Execute("DELETE FROM activity_tasks WHERE id = $id AND attempt = $a", ("$id", task.Id), ("$a", task.Attempt));
                 if (deleted == 1)
                 {
-                    InsertInbox(scope, task.RunId, outcome.Timestamp, outcome);
+                    InsertInbox(scope, task.RunId, outcome.Timestamp, outcome, body);
                 }
                 return 0;
             });
@@ -598,7 +614,9 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
 
     // ---- transactions ----
 
-    private StartResult StartInTx(WriteScope scope, NewWorkflow wf, (string WorkflowId, string RunId, int Seq, ParentClosePolicy Policy)? parent)
+    /// <param name="startedBody">The serialized <see cref="StartedEvent"/>, when the caller has it.</param>
+    private StartResult StartInTx(WriteScope scope, NewWorkflow wf, (string WorkflowId, string RunId, int Seq, ParentClosePolicy Policy)? parent,
+        string? startedBody = null)
     {
         using (var reader = scope.Query("SELECT run_id, status FROM executions WHERE workflow_id = $id AND is_latest = 1", ("$id", wf.WorkflowId)))
         {
@@ -628,29 +646,39 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
             """,
             ("$run", wf.RunId), ("$id", wf.WorkflowId), ("$type", wf.Type), ("$input", wf.Input), ("$now", now), ("$tp", wf.TraceParent),
             ("$pw", parent?.WorkflowId), ("$pr", parent?.RunId), ("$ps", parent?.Seq), ("$pp", parent is null ? null : (int)parent.Value.Policy));
-        InsertInbox(scope, wf.RunId, wf.VisibleAt, new HistoryEvent
-        {
-            Type = HistoryEventType.WorkflowStarted,
-            Timestamp = wf.CreatedAt,
-            Name = wf.Type,
-            Payload = wf.Input,
-            Target = parent?.WorkflowId,
-            TraceParent = wf.TraceParent,
-        });
+        var started = StartedEvent(wf, parent?.WorkflowId);
+        InsertInbox(scope, wf.RunId, wf.VisibleAt, started, startedBody);
         AddChange(scope, wf.WorkflowId, wf.RunId, wf.Type, WorkflowChangeKind.Started, WorkflowStatus.Running, null, wf.CreatedAt);
         return new StartResult(wf.WorkflowId, wf.RunId, true, WorkflowStatus.Running);
     }
+
+    private static HistoryEvent StartedEvent(NewWorkflow wf, string? parentWorkflowId) => new()
+    {
+        Type = HistoryEventType.WorkflowStarted,
+        Timestamp = wf.CreatedAt,
+        Name = wf.Type,
+        Payload = wf.Input,
+        Target = parentWorkflowId,
+        TraceParent = wf.TraceParent,
+    };
 
     /// <returns>The scheduled activities leased to the caller (none when the run closes: its activities go with it).</returns>
     private List<ActivityTask> CommitInTx(WriteScope scope, ActivationCommit c, string[] bodies)
     {
         var leased = new List<ActivityTask>();
-        using (var reader = scope.Query("SELECT next_event_id, status FROM executions WHERE run_id = $r", ("$r", c.RunId)))
+        var nowMs = c.Now.ToUnixTimeMilliseconds();
+        // The run's row first, checked and advanced in one statement: a throw below undoes it with the rest of the write.
+        var advanced = scope.Execute("""
+            UPDATE executions SET next_event_id = $n, updated_at = $now, buffered_signals = $b,
+              custom_status = CASE WHEN $changed THEN $cs ELSE custom_status END,
+              workflow_span = COALESCE(workflow_span, $span), stuck_error = NULL, stuck_attempts = 0, stuck_until = NULL
+            WHERE run_id = $r AND next_event_id = $expected AND status = 0
+            """,
+            ("$n", c.ExpectedNextEventId + c.NewEvents.Count), ("$now", nowMs), ("$b", SerializeBufferedSignals(c.BufferedSignals)),
+            ("$changed", c.CustomStatusChanged), ("$cs", c.CustomStatus), ("$span", c.WorkflowSpan), ("$r", c.RunId), ("$expected", c.ExpectedNextEventId));
+        if (advanced != 1)
         {
-            if (!reader.Read() || reader.GetInt64(0) != c.ExpectedNextEventId || reader.GetInt32(1) != (int)WorkflowStatus.Running)
-            {
-                throw new StaleHistoryException(c.RunId);
-            }
+            throw new StaleHistoryException(c.RunId);
         }
         foreach (var id in c.ConsumedInbox)
         {
@@ -659,12 +687,9 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
                 throw new StaleHistoryException(c.RunId);
             }
         }
-        var nowMs = c.Now.ToUnixTimeMilliseconds();
-        for (var index = 0; index < c.NewEvents.Count; index++)
+        InsertHistory(scope, c.RunId, c.NewEvents, bodies);
+        foreach (var e in c.NewEvents)
         {
-            var e = c.NewEvents[index];
-            scope.Execute("INSERT INTO history (run_id, event_id, type, at, body) VALUES ($r, $e, $t, $at, $b)",
-                ("$r", c.RunId), ("$e", e.EventId), ("$t", (int)e.Type), ("$at", e.Timestamp.ToUnixTimeMilliseconds()), ("$b", bodies[index]));
             switch (e.Type)
             {
                 case HistoryEventType.ActivityScheduled:
@@ -727,15 +752,6 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
                     break;
             }
         }
-        var nextEventId = c.ExpectedNextEventId + c.NewEvents.Count;
-        scope.Execute("""
-            UPDATE executions SET next_event_id = $n, updated_at = $now, buffered_signals = $b,
-              custom_status = CASE WHEN $changed THEN $cs ELSE custom_status END,
-              workflow_span = COALESCE(workflow_span, $span), stuck_error = NULL, stuck_attempts = 0, stuck_until = NULL
-            WHERE run_id = $r
-            """,
-            ("$n", nextEventId), ("$now", nowMs), ("$b", SerializeBufferedSignals(c.BufferedSignals)),
-            ("$changed", c.CustomStatusChanged), ("$cs", c.CustomStatus), ("$span", c.WorkflowSpan), ("$r", c.RunId));
         foreach (var passed in c.PassedStatuses)
         {
             AddChange(scope, c.WorkflowId, c.RunId, c.Type, WorkflowChangeKind.StatusChanged, WorkflowStatus.Running, passed, c.Now);
@@ -761,6 +777,34 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         }
         CloseRunInTx(scope, c.RunId, status, c.Result, c.Error, c.Now);
         return [];
+    }
+
+    /// <summary>History rows are inserted several to a statement: an activation writes two or three, and each statement costs the writer more than a row.</summary>
+    private const int HistoryRowsPerInsert = 4;
+
+    private static readonly string[] InsertHistorySql = [.. Enumerable.Range(1, HistoryRowsPerInsert).Select(rows =>
+        "INSERT INTO history (run_id, event_id, type, at, body) VALUES " + string.Join(", ", Enumerable.Range(0, rows).Select(i => $"($r, $e{i}, $t{i}, $at{i}, $b{i})")))];
+
+    private static readonly string[][] HistoryParameters = [.. Enumerable.Range(0, HistoryRowsPerInsert).Select(i => new[] { $"$e{i}", $"$t{i}", $"$at{i}", $"$b{i}" })];
+
+    private static void InsertHistory(WriteScope scope, string runId, IReadOnlyList<HistoryEvent> events, string[] bodies)
+    {
+        for (var first = 0; first < events.Count; first += HistoryRowsPerInsert)
+        {
+            var rows = Math.Min(HistoryRowsPerInsert, events.Count - first);
+            var parameters = new (string Name, object? Value)[1 + 4 * rows];
+            parameters[0] = ("$r", runId);
+            for (var i = 0; i < rows; i++)
+            {
+                var e = events[first + i];
+                var names = HistoryParameters[i];
+                parameters[1 + 4 * i] = (names[0], e.EventId);
+                parameters[2 + 4 * i] = (names[1], (int)e.Type);
+                parameters[3 + 4 * i] = (names[2], e.Timestamp.ToUnixTimeMilliseconds());
+                parameters[4 + 4 * i] = (names[3], bodies[first + i]);
+            }
+            scope.Execute(InsertHistorySql[rows - 1], parameters);
+        }
     }
 
     private void StartChildInTx(WriteScope scope, ActivationCommit parent, HistoryEvent e)
@@ -830,10 +874,16 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
 
     private void CloseRunInTx(WriteScope scope, string runId, WorkflowStatus status, string? result, ErrorInfo? error, DateTimeOffset now)
     {
-        var row = ReadRunRow(scope, runId)!.Value;
-        scope.Execute("UPDATE executions SET status = $s, result = $res, error = $err, closed_at = $now, updated_at = $now, stuck_error = NULL, stuck_until = NULL WHERE run_id = $r",
+        RunRow row;
+        using (var closed = scope.Query($"""
+            UPDATE executions SET status = $s, result = $res, error = $err, closed_at = $now, updated_at = $now, stuck_error = NULL, stuck_until = NULL
+            WHERE run_id = $r RETURNING {RunRowColumns}
+            """,
             ("$s", (int)status), ("$res", status == WorkflowStatus.ContinuedAsNew ? null : result),
-            ("$err", error is null ? null : JsonSerializer.Serialize(error, DurableJson.Options)), ("$now", now.ToUnixTimeMilliseconds()), ("$r", runId));
+            ("$err", error is null ? null : JsonSerializer.Serialize(error, DurableJson.Options)), ("$now", now.ToUnixTimeMilliseconds()), ("$r", runId)))
+        {
+            row = closed.Read() ? ReadRunRow(closed) : throw new InvalidOperationException($"Run '{runId}' is not in the store.");
+        }
         scope.Execute("DELETE FROM inbox WHERE run_id = $r", ("$r", runId));
         scope.Execute("DELETE FROM activity_tasks WHERE run_id = $r", ("$r", runId));
         AddChange(scope, row.WorkflowId, runId, row.Type, WorkflowChangeKind.Closed, status, row.CustomStatus, now);
@@ -882,10 +932,11 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         }
     }
 
-    private static void InsertInbox(WriteScope scope, string runId, DateTimeOffset visibleAt, HistoryEvent e)
+    /// <param name="body"><paramref name="e"/> serialized, when the caller has it.</param>
+    private static void InsertInbox(WriteScope scope, string runId, DateTimeOffset visibleAt, HistoryEvent e, string? body = null)
     {
         scope.Execute("INSERT INTO inbox (run_id, visible_at, type, seq, body) VALUES ($r, $v, $t, $s, $b)",
-            ("$r", runId), ("$v", visibleAt.ToUnixTimeMilliseconds()), ("$t", (int)e.Type), ("$s", e.Sequence), ("$b", DurableJson.SerializeEvent(e)));
+            ("$r", runId), ("$v", visibleAt.ToUnixTimeMilliseconds()), ("$t", (int)e.Type), ("$s", e.Sequence), ("$b", body ?? DurableJson.SerializeEvent(e)));
         scope.Effects.Runs.Add((runId, visibleAt.ToUnixTimeMilliseconds()));
         // Timers due later are found through GetNextDueTimeAsync; waking the worker early costs one empty claim.
         scope.Effects.WorkAvailable = true;
@@ -922,16 +973,19 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
     private static bool IsRunning(WriteScope scope, string runId) =>
         scope.Scalar("SELECT 1 FROM executions WHERE run_id = $r AND status = 0", ("$r", runId)) is not null;
 
-    private static (string WorkflowId, string Type, string? CustomStatus, string? ParentRunId, int ParentSeq)? ReadRunRow(WriteScope scope, string runId)
+    private const string RunRowColumns = "workflow_id, type, custom_status, parent_run_id, parent_seq";
+
+    private readonly record struct RunRow(string WorkflowId, string Type, string? CustomStatus, string? ParentRunId, int ParentSeq);
+
+    private static RunRow? ReadRunRow(WriteScope scope, string runId)
     {
-        using var reader = scope.Query("SELECT workflow_id, type, custom_status, parent_run_id, parent_seq FROM executions WHERE run_id = $r", ("$r", runId));
-        if (!reader.Read())
-        {
-            return null;
-        }
-        return (reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-            reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? 0 : reader.GetInt32(4));
+        using var reader = scope.Query($"SELECT {RunRowColumns} FROM executions WHERE run_id = $r", ("$r", runId));
+        return reader.Read() ? ReadRunRow(reader) : null;
     }
+
+    private static RunRow ReadRunRow(RawRows reader) =>
+        new(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+            reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? 0 : reader.GetInt32(4));
 
     // ---- reads ----
 
@@ -995,5 +1049,15 @@ internal static class SqliteSchema
         "CREATE INDEX ix_activity_tasks_visible ON activity_tasks (visible_at)",
         "CREATE UNIQUE INDEX ix_activity_tasks_run ON activity_tasks (run_id, seq)",
         "CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, workflow_id TEXT NOT NULL, run_id TEXT NOT NULL, type TEXT NOT NULL, kind INTEGER NOT NULL, status INTEGER NOT NULL, custom_status TEXT, at INTEGER NOT NULL)",
+    ];
+
+    /// <summary>
+    /// Due work is found through the store's in-memory index (rebuilt from the tables at start), never through a query on
+    /// due times: the time indexes only cost the writer an index entry to add and remove per inbox row and activity.
+    /// </summary>
+    public static readonly string[] V2 =
+    [
+        "DROP INDEX IF EXISTS ix_inbox_visible",
+        "DROP INDEX IF EXISTS ix_activity_tasks_visible",
     ];
 }

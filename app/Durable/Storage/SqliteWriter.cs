@@ -11,6 +11,8 @@ namespace Durable.Storage;
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
+    /// <summary>The writer thread's name (its first 15 characters are what the operating system shows).</summary>
+    public const string ThreadName = "durable-sqlite-writer";
     private const int MaxBatch = 512;
     private readonly Channel<IWrite> _queue = Channel.CreateUnbounded<IWrite>(new() { SingleReader = true });
     private readonly SqliteConnection _connection;
@@ -24,12 +26,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _connection = new SqliteConnection(connectionString);
         _connection.Open();
         Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=4000;");
-        _thread = new Thread(Run) { IsBackground = true, Name = "durable-sqlite-writer" };
+        _thread = new Thread(Run) { IsBackground = true, Name = ThreadName };
         _thread.Start();
     }
 
     public long BatchesCommitted { get; private set; }
     public long WritesCommitted { get; private set; }
+
+    /// <summary>SQL statements run by the writes, committed or not (a batch that runs again counts twice).</summary>
+    public long StatementsRun { get; private set; }
 
     public Task<T> WriteAsync<T>(Func<WriteScope, T> work)
     {
@@ -143,6 +148,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// <summary>The statement for <paramref name="sql"/>, prepared once on the writer's connection and reset for reuse.</summary>
     internal RawStatement Statement(string sql)
     {
+        StatementsRun++;
         if (!_statements.TryGetValue(sql, out var statement))
         {
             statement = RawStatement.Prepare(_connection.Handle!, sql);

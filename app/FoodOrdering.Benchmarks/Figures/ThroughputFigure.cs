@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Durable.Storage;
 using FoodOrdering.Benchmarks.Infrastructure;
 using FoodOrdering.Benchmarks.Workflows;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,11 +37,13 @@ public sealed class ThroughputFigure : IFigure
         await RunWorkflowsAsync(engine, "warmup-", warmup, context.Progress);
         var before = engine.CommitStatistics;
         var (cpuBefore, allocatedBefore, collectionsBefore) = (Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: true), GcCollections());
+        var writerBefore = ProcessCpu.OfThreads(SqliteWriter.ThreadName);
         var (elapsed, allStarted) = await RunWorkflowsAsync(engine, IdPrefix, count, context.Progress);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var collections = GcCollections().Zip(collectionsBefore, (a, b) => a - b).ToArray();
         var after = engine.CommitStatistics;
+        var writerCpu = ProcessCpu.OfThreads(SqliteWriter.ThreadName) - writerBefore;
 
         var writes = after.Writes - before.Writes;
         var batches = after.Batches - before.Batches;
@@ -56,8 +59,22 @@ public sealed class ThroughputFigure : IFigure
                 $"{count:N0} workflows in {elapsed.TotalSeconds:N2} s, at most {InFlight:N0} started and not yet completed at any time (the last started after {allStarted.TotalSeconds:N2} s); engine default options (MaxConcurrentWorkflowTasks {engine.Worker.WorkflowTaskLimit}, MaxConcurrentActivities {engine.Options.MaxConcurrentActivities}).",
                 $"CPU {cpu.TotalMilliseconds * 1000 / count:N0} µs per workflow (this process, all threads: {cpu.TotalSeconds:N2} s of {elapsed.TotalSeconds * Environment.ProcessorCount:N2} core-seconds); allocated {allocated / 1024.0 / count:N1} KB per workflow; garbage collections {collections[0]} in all, {collections[1]} of them of generation 1 or 2, {collections[2]} of generation 2. The allocation is the same from run to run; the CPU time rises when other work shares the cores.",
                 $"{writes:N0} committed writes = state transitions ({(double)writes / count:N1} per workflow) in {batches:N0} transactions ({(double)writes / Math.Max(1, batches):N1} writes per group commit): {writesPerSecond:N0} transitions/s, {batches / elapsed.TotalSeconds:N0} commits/s; store files afterwards: {engine.StoreFiles}.",
+                .. WriterNotes(writerCpu, elapsed, writes, after.Statements - before.Statements),
             ],
         };
+    }
+
+    /// <summary>How busy the store's single writer thread was: the group-commit ceiling is the transitions/s it would reach at 100 %.</summary>
+    private static IEnumerable<string> WriterNotes(TimeSpan? writerCpu, TimeSpan elapsed, long writes, long statements)
+    {
+        if (writerCpu is not { } busy || writes == 0)
+        {
+            yield break;
+        }
+        var share = busy / elapsed;
+        var perWrite = busy.TotalMilliseconds * 1000 / writes;
+        yield return $"The writer thread (every transition's SQL, {(double)statements / writes:N2} statements per transition, and the group commits) was on a CPU " +
+            $"{share:P0} of the time, {perWrite:N1} µs per transition: {1_000_000 / perWrite:N0} transitions/s if it were busy all the time.";
     }
 
     private static int[] GcCollections() => [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];

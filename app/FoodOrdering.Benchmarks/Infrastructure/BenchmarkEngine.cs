@@ -27,9 +27,9 @@ public sealed class BenchmarkEngine : IAsyncDisposable
     public DurableEngine Engine => _provider.GetRequiredService<DurableEngine>();
     public DurableOptions Options => Engine.Options;
 
-    /// <summary>Transactions and writes the store's single writer has committed so far.</summary>
-    public (long Batches, long Writes) CommitStatistics =>
-        Engine.Store is SqliteWorkflowStore sqlite ? sqlite.CommitStatistics : (0, 0);
+    /// <summary>Transactions and writes the store's single writer has committed so far, and the SQL statements it has run.</summary>
+    public (long Batches, long Writes, long Statements) CommitStatistics =>
+        Engine.Store is SqliteWorkflowStore sqlite ? sqlite.CommitStatistics : (0, 0, 0);
 
     /// <summary>Sizes of the database file and its write-ahead log, as they stand.</summary>
     public string StoreFiles

@@ -29,6 +29,35 @@ public sealed record ProcessCpu(TimeSpan Engine, TimeSpan? Server)
         }
     }
 
+    /// <summary>
+    /// CPU time used so far by the threads of this process named <paramref name="threadName"/> (as /proc shows it: its first
+    /// 15 characters), or null where /proc is not there.
+    /// </summary>
+    public static TimeSpan? OfThreads(string threadName)
+    {
+        if (!Directory.Exists("/proc/self/task"))
+        {
+            return null;
+        }
+        var comm = threadName.Length > 15 ? threadName[..15] : threadName;
+        long ticks = 0;
+        foreach (var directory in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(directory, "comm")).TrimEnd('\n') == comm)
+                {
+                    ticks += ParseStat(File.ReadAllText(Path.Combine(directory, "stat"))).Own;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The thread ended while being read.
+            }
+        }
+        return TimeSpan.FromSeconds(ticks / TicksPerSecond);
+    }
+
     public static ProcessCpu operator -(ProcessCpu after, ProcessCpu before) =>
         new(after.Engine - before.Engine, after.Server is { } a && before.Server is { } b ? a - b : null);
 

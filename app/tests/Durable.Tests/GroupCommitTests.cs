@@ -26,7 +26,7 @@ public sealed class GroupCommitTests
                 .ToList();
             await Task.WhenAll(starts.Select(s => s.ContinueWith(_ => { }, TaskScheduler.Default)));
 
-            var (batches, writes) = store.CommitStatistics;
+            var (batches, writes, _) = store.CommitStatistics;
             Assert.True(batches < writes, $"{writes} writes in {batches} transactions: the starts were not batched.");
             for (var i = 0; i < starts.Count; i++)
             {
