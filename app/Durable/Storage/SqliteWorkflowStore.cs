@@ -54,8 +54,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
         {
             throw new InvalidOperationException($"Another process is using the workflow store '{_path}'. One SQLite store serves one host; use PostgreSQL for several.", ex);
         }
-        var writeConnectionString = new SqliteConnectionStringBuilder { DataSource = _path, Pooling = false, Mode = SqliteOpenMode.ReadWriteCreate }.ToString();
-        _writer = new SqliteWriter(writeConnectionString, OnCommitted);
+        _writer = new SqliteWriter(_path, OnCommitted);
         return Writer.WriteAsync(scope =>
         {
             scope.Execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");

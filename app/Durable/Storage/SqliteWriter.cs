@@ -6,8 +6,9 @@ namespace Durable.Storage;
 
 /// <summary>
 /// The single writer of a SQLite store with group commit: every write waiting when a transaction
-/// starts joins it, each inside its own savepoint so one failing write does not fail the others,
-/// and the whole batch pays for one fsync.
+/// starts joins it, one failing write does not fail the others, and the whole batch pays for one commit.
+/// It holds its own connection, opened without SQLite's per-connection mutex (only this thread uses it):
+/// a statement makes about ten calls into SQLite, and each took and released that mutex.
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
@@ -15,16 +16,22 @@ internal sealed class SqliteWriter : IAsyncDisposable
     public const string ThreadName = "durable-sqlite-writer";
     private const int MaxBatch = 512;
     private readonly Channel<IWrite> _queue = Channel.CreateUnbounded<IWrite>(new() { SingleReader = true });
-    private readonly SqliteConnection _connection;
+    private readonly sqlite3 _db;
     private readonly Dictionary<string, RawStatement> _statements = [];
     private readonly Thread _thread;
     private readonly Action<WriteEffects> _afterCommit;
 
-    public SqliteWriter(string connectionString, Action<WriteEffects> afterCommit)
+    public SqliteWriter(string path, Action<WriteEffects> afterCommit)
     {
         _afterCommit = afterCommit;
-        _connection = new SqliteConnection(connectionString);
-        _connection.Open();
+        Batteries_V2.Init();
+        var rc = raw.sqlite3_open_v2(path, out _db, raw.SQLITE_OPEN_READWRITE | raw.SQLITE_OPEN_CREATE | raw.SQLITE_OPEN_NOMUTEX, null);
+        if (rc != raw.SQLITE_OK)
+        {
+            var message = _db is null ? raw.sqlite3_errstr(rc).utf8_to_string() : raw.sqlite3_errmsg(_db).utf8_to_string();
+            _db?.Dispose();
+            throw new SqliteException($"SQLite Error {rc}: cannot open '{path}': {message}", rc);
+        }
         Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=4000;");
         _thread = new Thread(Run) { IsBackground = true, Name = ThreadName };
         _thread.Start();
@@ -46,12 +53,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         return write.Completion.Task;
     }
 
-    private void Exec(string sql)
-    {
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
+    private void Exec(string sql) => RawStatement.Check(_db, raw.sqlite3_exec(_db, sql));
 
     private void Run()
     {
@@ -97,7 +99,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         try
         {
-            using var tx = _connection.BeginTransaction(deferred: false);
+            Exec("BEGIN IMMEDIATE");
             var scope = new WriteScope(this, effects);
             foreach (var write in batch)
             {
@@ -109,7 +111,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                     }
                     catch (Exception)
                     {
-                        tx.Rollback();
+                        Rollback();
                         return false;
                     }
                     continue;
@@ -127,13 +129,14 @@ internal sealed class SqliteWriter : IAsyncDisposable
                     write.Fail(ex);
                 }
             }
-            tx.Commit();
+            Exec("COMMIT");
             BatchesCommitted++;
             WritesCommitted += batch.Count;
             return true;
         }
         catch (Exception ex)
         {
+            Rollback();
             if (isolated)
             {
                 foreach (var write in batch)
@@ -145,13 +148,22 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>Ends the open transaction, if any, undoing it.</summary>
+    private void Rollback()
+    {
+        if (raw.sqlite3_get_autocommit(_db) == 0)
+        {
+            raw.sqlite3_exec(_db, "ROLLBACK");
+        }
+    }
+
     /// <summary>The statement for <paramref name="sql"/>, prepared once on the writer's connection and reset for reuse.</summary>
     internal RawStatement Statement(string sql)
     {
         StatementsRun++;
         if (!_statements.TryGetValue(sql, out var statement))
         {
-            statement = RawStatement.Prepare(_connection.Handle!, sql);
+            statement = RawStatement.Prepare(_db, sql);
             _statements[sql] = statement;
         }
         return statement;
@@ -165,7 +177,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             statement.Dispose();
         }
-        await _connection.DisposeAsync();
+        _db.Dispose();
     }
 
     private interface IWrite
@@ -352,7 +364,7 @@ internal sealed class RawStatement : IDisposable
 
     public void Dispose() => _stmt.Dispose();
 
-    private static void Check(sqlite3 db, int rc)
+    public static void Check(sqlite3 db, int rc)
     {
         if (rc is not (raw.SQLITE_OK or raw.SQLITE_ROW or raw.SQLITE_DONE))
         {
