@@ -15,6 +15,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// <summary>The writer thread's name (its first 15 characters are what the operating system shows).</summary>
     public const string ThreadName = "durable-sqlite-writer";
     private const int MaxBatch = 512;
+
+    /// <summary>
+    /// The connection's lookaside memory, where SQLite takes its small allocations from before it asks malloc (which takes
+    /// a process-wide mutex for SQLite's memory statistics). With SQLite's default of about 120 slots, 80 % of the writer's
+    /// allocations missed it (780,000 in 32,000 transitions); a busy batch uses about 300 slots.
+    /// </summary>
+    private const int LookasideSlotSize = 1200, LookasideSlots = 1024;
     private readonly Channel<IWrite> _queue = Channel.CreateUnbounded<IWrite>(new() { SingleReader = true });
     private readonly sqlite3 _db;
     private readonly Dictionary<string, RawStatement> _statements = [];
@@ -32,6 +39,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             _db?.Dispose();
             throw new SqliteException($"SQLite Error {rc}: cannot open '{path}': {message}", rc);
         }
+        RawStatement.Check(_db, raw.sqlite3_db_config(_db, raw.SQLITE_DBCONFIG_LOOKASIDE, IntPtr.Zero, LookasideSlotSize, LookasideSlots));
         Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=4000;");
         _thread = new Thread(Run) { IsBackground = true, Name = ThreadName };
         _thread.Start();
