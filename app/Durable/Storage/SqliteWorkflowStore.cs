@@ -917,8 +917,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore
     {
         var next = Convert.ToInt64(scope.Scalar("SELECT next_event_id FROM executions WHERE run_id = $r", ("$r", runId)), CultureInfo.InvariantCulture);
         var e = new HistoryEvent { EventId = next, Type = HistoryEventType.WorkflowTerminated, Timestamp = now, Payload = DurableJson.Serialize(reason) };
-        scope.Execute("INSERT INTO history (run_id, event_id, type, at, body) VALUES ($r, $e, $t, $at, $b)",
-            ("$r", runId), ("$e", next), ("$t", (int)e.Type), ("$at", now.ToUnixTimeMilliseconds()), ("$b", DurableJson.SerializeEvent(e)));
+        InsertHistory(scope, runId, [e], [DurableJson.SerializeEvent(e)]);
         scope.Execute("UPDATE executions SET next_event_id = $n WHERE run_id = $r", ("$n", next + 1), ("$r", runId));
         CloseRunInTx(scope, runId, WorkflowStatus.Terminated, null, new ErrorInfo("Terminated", reason), now);
     }
