@@ -91,7 +91,8 @@ public sealed class DurableClient
 
     /// <summary>
     /// The latest run's status and custom status in one read, for callers that need no more (an API checking a
-    /// state on every request); <see cref="DescribeAsync"/> also reads the pending work. Null when unknown.
+    /// state on every request), with the number of signals it has not taken in yet (a caller can wait for it to
+    /// catch up with what was sent before); <see cref="DescribeAsync"/> also reads the pending work. Null when unknown.
     /// </summary>
     public async Task<WorkflowSummary?> GetSummaryAsync(string workflowId, CancellationToken cancellationToken = default)
     {

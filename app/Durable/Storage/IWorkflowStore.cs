@@ -205,6 +205,7 @@ public sealed record WorkflowDescription
     public bool IsStuck => StuckError is not null;
 }
 
+/// <param name="PendingSignals">Signals delivered to the run that no activation has taken in yet (one kept for a later wait no longer counts).</param>
 public sealed record WorkflowSummary(
     string WorkflowId,
     string RunId,
@@ -213,7 +214,8 @@ public sealed record WorkflowSummary(
     DateTimeOffset CreatedAt,
     DateTimeOffset? ClosedAt,
     string? CustomStatus,
-    bool IsStuck);
+    bool IsStuck,
+    int PendingSignals);
 
 public sealed record WorkflowQuery
 {

@@ -12,7 +12,8 @@ internal static class StoreRows
         parent_workflow_id, parent_run_id, next_event_id, cancel_requested, stuck_error, stuck_attempts, stuck_until, trace_parent, buffered_signals
         """;
 
-    public const string SummaryColumns = "workflow_id, run_id, type, status, created_at, closed_at, custom_status, stuck_error IS NOT NULL";
+    public static readonly string SummaryColumns = "workflow_id, run_id, type, status, created_at, closed_at, custom_status, stuck_error IS NOT NULL, " +
+        $"(SELECT COUNT(*) FROM inbox WHERE inbox.run_id = executions.run_id AND inbox.type = {(int)HistoryEventType.SignalReceived})";
 
     public const string ChangeColumns = "seq, workflow_id, run_id, type, kind, status, custom_status, at";
 
@@ -105,7 +106,7 @@ internal static class StoreRows
     public static WorkflowSummary ReadSummary(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), (WorkflowStatus)r.GetInt32(3),
             FromMs(r.GetInt64(4)), r.IsDBNull(5) ? null : FromMs(r.GetInt64(5)),
-            r.IsDBNull(6) ? null : r.GetString(6), r.GetBoolean(7));
+            r.IsDBNull(6) ? null : r.GetString(6), r.GetBoolean(7), (int)r.GetInt64(8));
 
     public static WorkflowChange ReadChange(DbDataReader r) =>
         new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3),

@@ -33,6 +33,9 @@ public static class DriversApi
 {
     private static readonly string TwinType = WorkflowNames.Of<DriverTwinWorkflow>();
 
+    /// <summary>How long a driver's request waits for the twin to handle the events sent before it (see <see cref="FindCaughtUpAsync"/>).</summary>
+    private static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(2);
+
     public static RouteGroupBuilder MapDriversApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/regions", RegionsAsync).WithTags("Drivers").WithSummary("The delivery regions with their matchers' queues.");
@@ -85,7 +88,7 @@ public static class DriversApi
         await FindAsync(client, id, cancellationToken) is { } driver ? TypedResults.Ok(driver) : NotFound(id);
 
     private static async Task<Results<Accepted<ShiftView>, ProblemHttpResult, ValidationProblem>> StartShiftAsync(
-        string id, StartShift body, DurableClient client, ActorTokens tokens, CancellationToken cancellationToken)
+        string id, StartShift body, DurableClient client, ChangeHub hub, ActorTokens tokens, CancellationToken cancellationToken)
     {
         if (!DriverIds.IsValid(id))
         {
@@ -115,7 +118,7 @@ public static class DriversApi
             return TypedResults.ValidationProblem(errors);
         }
         var shiftId = body.ShiftKey is null ? ActorTokens.NewShiftId() : tokens.ShiftIdFor(id, body.ShiftKey);
-        if (await FindAsync(client, id, cancellationToken) is { State.State: not DriverState.Idle } busy)
+        if (await FindCaughtUpAsync(client, hub, id, cancellationToken) is { State.State: not DriverState.Idle } busy)
         {
             // The phone that started this shift asking again (it lost the answer): the same token again.
             if (body.ShiftKey is not null && busy.State.ShiftId == shiftId)
@@ -158,23 +161,24 @@ public static class DriversApi
     }
 
     private static Task<Results<Accepted, ProblemHttpResult, ValidationProblem>> PickupAsync(
-        string id, JobReport body, DurableClient client, Authority authority, CancellationToken cancellationToken) =>
-        ReportJobAsync(id, body, client, authority, "report a pickup", job => !job.PickedUp ? null : "the food was already picked up",
+        string id, JobReport body, DurableClient client, ChangeHub hub, Authority authority, CancellationToken cancellationToken) =>
+        ReportJobAsync(id, body, client, hub, authority, "report a pickup", job => !job.PickedUp ? null : "the food was already picked up",
             deliveryId => new PickedUp(deliveryId), cancellationToken);
 
     private static Task<Results<Accepted, ProblemHttpResult, ValidationProblem>> DeliveredAsync(
-        string id, JobReport body, DurableClient client, Authority authority, CancellationToken cancellationToken) =>
-        ReportJobAsync(id, body, client, authority, "report a delivery", job => job.PickedUp ? null : "the food has not been picked up yet",
+        string id, JobReport body, DurableClient client, ChangeHub hub, Authority authority, CancellationToken cancellationToken) =>
+        ReportJobAsync(id, body, client, hub, authority, "report a delivery", job => job.PickedUp ? null : "the food has not been picked up yet",
             deliveryId => new Delivered(deliveryId), cancellationToken);
 
-    private static async Task<Results<Accepted, ProblemHttpResult, ValidationProblem>> ReportJobAsync(string id, JobReport body, DurableClient client, Authority authority, string action,
+    private static async Task<Results<Accepted, ProblemHttpResult, ValidationProblem>> ReportJobAsync(string id, JobReport body, DurableClient client, ChangeHub hub,
+        Authority authority, string action,
         Func<DeliveryJob, string?> refusal, Func<string, DriverEvent> report, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(body.DeliveryId) || body.DeliveryId.Length > 200)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["deliveryId"] = ["The delivery id of the current job is required (at most 200 characters)."] });
         }
-        var driver = await FindAsync(client, id, cancellationToken);
+        var driver = await FindCaughtUpAsync(client, hub, id, cancellationToken);
         if (driver is null)
         {
             return NotFound(id);
@@ -223,12 +227,59 @@ public static class DriversApi
         return TypedResults.Accepted($"/api/drivers/{id}");
     }
 
-    private static async Task<DriverView?> FindAsync(DurableClient client, string id, CancellationToken cancellationToken)
+    private static async Task<DriverView?> FindAsync(DurableClient client, string id, CancellationToken cancellationToken) =>
+        ViewOf(id, await client.GetSummaryAsync(DriverSignals.WorkflowId(id), cancellationToken));
+
+    /// <summary>
+    /// The twin once it has handled every event sent to it before this request (waiting at most <see cref="CatchUpLimit"/>).
+    /// A phone's request can overtake the event before it: the order names its driver as soon as the job is on its way to the
+    /// twin, and a pickup, a delivery or a new shift can follow the one before at once. Judged on the twin as it was, such a
+    /// request was refused (409, or 401 for a new shift's token) and the phone had to send it again.
+    /// </summary>
+    private static async Task<DriverView?> FindCaughtUpAsync(DurableClient client, ChangeHub hub, string id, CancellationToken cancellationToken)
     {
-        // One row: every driver request asks, several times per order.
-        var twin = await client.GetSummaryAsync(DriverSignals.WorkflowId(id), cancellationToken);
-        return twin is { Status: WorkflowStatus.Running, CustomStatus: { } json } ? new DriverView(id, DurableJson.Deserialize<DriverTwinState>(json), twin.RunId) : null;
+        var twinId = DriverSignals.WorkflowId(id);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(CatchUpLimit);
+        // Subscribed before the first read, so a change between the two is not missed.
+        var changes = hub.SubscribeAsync(c => c.WorkflowId == twinId, limit.Token).GetAsyncEnumerator(limit.Token);
+        var changed = changes.MoveNextAsync().AsTask();
+        try
+        {
+            var twin = await client.GetSummaryAsync(twinId, cancellationToken);
+            var driver = ViewOf(id, twin);
+            // Every event the twin handles counts, so the events pending now are handled when the count reaches this.
+            var caughtUp = driver is null ? 0 : driver.State.EventsHandled + twin!.PendingSignals;
+            while (driver is not null && driver.State.EventsHandled < caughtUp && await NextAsync(changed, limit.Token))
+            {
+                changed = changes.MoveNextAsync().AsTask();
+                driver = ViewOf(id, await client.GetSummaryAsync(twinId, cancellationToken)) ?? driver;
+            }
+            return driver;
+        }
+        finally
+        {
+            await limit.CancelAsync();
+            await NextAsync(changed, limit.Token);
+            await changes.DisposeAsync();
+        }
     }
+
+    /// <summary>False when the wait ran out (or the request ended) first.</summary>
+    private static async Task<bool> NextAsync(Task<bool> changed, CancellationToken limit)
+    {
+        try
+        {
+            return await changed;
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private static DriverView? ViewOf(string id, WorkflowSummary? twin) =>
+        twin is { Status: WorkflowStatus.Running, CustomStatus: { } json } ? new DriverView(id, DurableJson.Deserialize<DriverTwinState>(json), twin.RunId) : null;
 
     private static ProblemHttpResult NotFound(string id) =>
         TypedResults.Problem($"No driver '{id}' is known; start a shift first.", title: "Driver not found", statusCode: StatusCodes.Status404NotFound);

@@ -165,6 +165,34 @@ public abstract class ClientTests(StoreKind store) : StoreTests(store)
     }
 
     [Fact]
+    public async Task GetSummaryAsync_SignalsNoActivationHasTakenIn_CountsThem()
+    {
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<AwaitSignalWorkflow>(), options: o => o.WorkerEnabled = false);
+        await env.Client.StartAsync<AwaitSignalWorkflow, string, string>("pending-1", "x");
+        await env.Client.SignalAsync("pending-1", "other", "a");
+        await env.Client.SignalAsync("pending-1", AwaitSignalWorkflow.Finish, "b");
+
+        var summary = await env.Client.GetSummaryAsync("pending-1");
+
+        Assert.Equal(2, summary!.PendingSignals);
+    }
+
+    [Fact]
+    public async Task GetSummaryAsync_SignalsTakenInByAnActivation_CountsNeitherTheWaitedForNorTheKept()
+    {
+        await using var env = await TestEnvironment.StartAsync(Store, b => b.AddWorkflow<CounterWorkflow>());
+        await env.Client.StartAsync<CounterWorkflow, CounterState, CounterResult>("pending-2", new CounterState(SignalsPerRun: 10, Target: 100));
+        await env.Client.SignalAsync("pending-2", "other", 5);
+        await env.Client.SignalAsync("pending-2", CounterWorkflow.Add, 1);
+        // "other" arrived first, so the activation that counted the add had taken it in too, kept for a wait that never comes.
+        await Wait.ForDescriptionAsync(env, "pending-2", d => d.CustomStatus is { } status && DurableJson.Deserialize<CounterStatus>(status).Total == 1, "the add signal counted");
+
+        var summary = await env.Client.GetSummaryAsync("pending-2");
+
+        Assert.Equal(0, summary!.PendingSignals);
+    }
+
+    [Fact]
     public async Task SetStatus_WorkflowAdvances_StatusVisibleInDescribeAndChangeFeed()
     {
         await using var env = await StartAsync();

@@ -308,6 +308,34 @@ public sealed class DriversApiTests(HostFactory host) : IClassFixture<HostFactor
         Assert.Equal(HttpStatusCode.NoContent, assignment.StatusCode);
     }
 
+    [Fact]
+    public async Task Reports_SentBackToBack_EachIsJudgedOnceTheTwinHasHandledTheOneBefore()
+    {
+        var restaurant = Catalog.Find("broodje_bar")!;
+        await WaitingDriverAsync("amsterdam", restaurant.Location);
+        var orderId = Api.NewId("b2b");
+        await _client.PlaceOrderAsync(orderId, deliveryDelayMs: 0, restaurantId: restaurant.Id, productId: "3000", deliveryLocation: restaurant.Location.Offset(200, 0));
+        // The order names its driver once the job is on its way to the twin: the pickup may well arrive before the job does.
+        var driverId = (await _client.OrderUntilAsync(orderId, o => o.Status?.DriverId is not null)).Status!.DriverId!;
+        var deliveryId = $"delivery-{orderId}";
+
+        // Each sent the moment the one before is answered, before the twin can have handled that one.
+        using var pickup = await _client.ReportAsync(driverId, "pickup", deliveryId);
+        using var delivered = await _client.ReportAsync(driverId, "delivered", deliveryId);
+        using var shift = await _client.PostAsJsonAsync($"/api/drivers/{driverId}/shift", new { regionId = "amsterdam" });
+
+        Assert.Equal(HttpStatusCode.Accepted, pickup.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, delivered.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, shift.StatusCode);
+        await _client.OrderInStateAsync(orderId, OrderState.Delivered);
+        var driver = await _client.DriverUntilAsync(driverId, d => d.State.State == DriverState.WaitingForWork);
+        Assert.Equal(1, driver.State.DeliveriesCompleted);
+        Assert.Null(driver.State.LastRejection);
+        // Off shift again: the other tests of this class take whichever Amsterdam driver is waiting.
+        using var end = await _client.DeleteAsync($"/api/drivers/{driverId}/shift");
+        await _client.DriverUntilAsync(driverId, d => d.State.State == DriverState.Idle);
+    }
+
     /// <summary>The ids of the drivers a matcher's status lists as waiting.</summary>
     private static List<string> Waiting(JsonElement? matcherStatus) =>
         matcherStatus is { } status ? [.. status.GetProperty("waitingDrivers").EnumerateArray().Select(d => d.GetString()!)] : [];
