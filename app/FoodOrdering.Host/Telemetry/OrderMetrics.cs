@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Text;
+using System.Text.Json;
 using Durable;
 using Durable.Client;
 using Durable.Storage;
@@ -10,13 +12,19 @@ namespace FoodOrdering.Host.Telemetry;
 
 /// <summary>
 /// Orders by status (meter "FoodOrdering"): the known orders' latest status, read once from the store at start
-/// and kept current from the change feed, observed as a gauge; and a counter of every status reached.
+/// and kept current from the change feed, observed as a gauge; and a counter of every status reached. Only orders
+/// under way are held one by one; an ended order (its run closed) is a count in its final status, so the memory
+/// this takes follows the orders in flight, not every order the store has seen.
 /// </summary>
 public sealed partial class OrderMetrics : BackgroundService
 {
     public const string MeterName = "FoodOrdering";
 
-    private readonly ConcurrentDictionary<string, OrderState> _states = new(StringComparer.Ordinal);
+    private static readonly Dictionary<OrderState, string> Names = Enum.GetValues<OrderState>().ToDictionary(s => s, OrdersApi.Name);
+    private static readonly Dictionary<string, OrderState> ByName = Names.ToDictionary(n => n.Value, n => n.Key, StringComparer.Ordinal);
+
+    private readonly ConcurrentDictionary<string, OrderState> _open = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<OrderState, long> _ended = new();
     private readonly DurableClient _client;
     private readonly ChangeHub _hub;
     private readonly ILogger<OrderMetrics> _logger;
@@ -33,8 +41,19 @@ public sealed partial class OrderMetrics : BackgroundService
     }
 
     /// <summary>The current count of orders in each status (names as in the API: CREATED, DELIVERED, ...).</summary>
-    public IReadOnlyDictionary<string, long> ByStatus() =>
-        _states.Values.GroupBy(s => OrdersApi.Name(s)).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, long> ByStatus()
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var state in _open.Values)
+        {
+            counts[Names[state]] = counts.GetValueOrDefault(Names[state]) + 1;
+        }
+        foreach (var (state, count) in _ended)
+        {
+            counts[Names[state]] = counts.GetValueOrDefault(Names[state]) + count;
+        }
+        return counts;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -46,12 +65,7 @@ public sealed partial class OrderMetrics : BackgroundService
             await LoadAsync(stoppingToken);
             while (await moved)
             {
-                if (State(changes.Current.CustomStatus) is { } state && changes.Current.Status != WorkflowStatus.ContinuedAsNew
-                    && (!_states.TryGetValue(changes.Current.WorkflowId, out var before) || before != state))
-                {
-                    _states[changes.Current.WorkflowId] = state;
-                    _transitions.Add(1, new KeyValuePair<string, object?>("status", OrdersApi.Name(state)));
-                }
+                Apply(changes.Current);
                 moved = changes.MoveNextAsync();
             }
         }
@@ -75,9 +89,17 @@ public sealed partial class OrderMetrics : BackgroundService
                 var page = await _client.ListAsync(new WorkflowQuery { Type = OrdersApi.OrderType, PageSize = 500, PageToken = token }, cancellationToken);
                 foreach (var item in page.Items.Where(i => i.Status != WorkflowStatus.ContinuedAsNew))
                 {
-                    if (State(item.CustomStatus) is { } state)
+                    if (State(item.CustomStatus) is not { } state)
                     {
-                        _states.TryAdd(item.WorkflowId, state);
+                        continue;
+                    }
+                    if (item.Status == WorkflowStatus.Running)
+                    {
+                        _open.TryAdd(item.WorkflowId, state);
+                    }
+                    else
+                    {
+                        _ended.AddOrUpdate(state, 1, (_, n) => n + 1);
                     }
                 }
                 token = page.NextPageToken;
@@ -90,8 +112,49 @@ public sealed partial class OrderMetrics : BackgroundService
         }
     }
 
-    private static OrderState? State(string? customStatus) =>
-        customStatus is null ? null : DurableJson.Deserialize<OrderStatus>(customStatus)?.State;
+    private void Apply(WorkflowChange change)
+    {
+        if (State(change.CustomStatus) is not { } state || change.Status == WorkflowStatus.ContinuedAsNew)
+        {
+            return;
+        }
+        var known = change.Kind == WorkflowChangeKind.Closed ? _open.TryRemove(change.WorkflowId, out var before) : _open.TryGetValue(change.WorkflowId, out before);
+        if (!known || before != state)
+        {
+            _transitions.Add(1, new KeyValuePair<string, object?>("status", Names[state]));
+        }
+        if (change.Kind == WorkflowChangeKind.Closed)
+        {
+            _ended.AddOrUpdate(state, 1, (_, n) => n + 1);
+        }
+        else
+        {
+            _open[change.WorkflowId] = state;
+        }
+    }
+
+    /// <summary>The "state" of an order's status, read without the rest of it (every order change comes here).</summary>
+    private static OrderState? State(string? customStatus)
+    {
+        if (customStatus is null)
+        {
+            return null;
+        }
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(customStatus));
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("state"u8))
+            {
+                return reader.Read() && reader.TokenType == JsonTokenType.String && ByName.TryGetValue(reader.GetString()!, out var state) ? state : null;
+            }
+            reader.Skip();
+        }
+        return null;
+    }
 
     private IEnumerable<Measurement<long>> Observe() =>
         ByStatus().Select(s => new Measurement<long>(s.Value, new KeyValuePair<string, object?>("status", s.Key)));
