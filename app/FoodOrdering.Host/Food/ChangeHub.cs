@@ -14,7 +14,7 @@ public sealed class ChangeHub(DurableClient client, ILogger<ChangeHub> logger) :
 {
     private const int SubscriberBuffer = 1_000;
     private readonly Lock _gate = new();
-    private readonly List<Subscriber> _subscribers = [];
+    private readonly List<Subscription> _subscribers = [];
 
     public int Subscribers
     {
@@ -29,28 +29,28 @@ public sealed class ChangeHub(DurableClient client, ILogger<ChangeHub> logger) :
 
     public async IAsyncEnumerable<WorkflowChange> SubscribeAsync(Func<WorkflowChange, bool> filter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var subscriber = new Subscriber(filter, Channel.CreateBounded<WorkflowChange>(new BoundedChannelOptions(SubscriberBuffer)
+        using var subscription = Subscribe(filter);
+        await foreach (var change in subscription.Changes.ReadAllAsync(cancellationToken))
+        {
+            yield return change;
+        }
+    }
+
+    /// <summary>
+    /// The changes that pass <paramref name="filter"/> from now until the subscription is disposed, for a caller that reads the
+    /// store between them (subscribed first, it misses nothing in between) and stops waiting without cancelling anything.
+    /// </summary>
+    public Subscription Subscribe(Func<WorkflowChange, bool> filter)
+    {
+        var subscription = new Subscription(this, filter, Channel.CreateBounded<WorkflowChange>(new BoundedChannelOptions(SubscriberBuffer)
         {
             FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true,
         }));
         lock (_gate)
         {
-            _subscribers.Add(subscriber);
+            _subscribers.Add(subscription);
         }
-        try
-        {
-            await foreach (var change in subscriber.Channel.Reader.ReadAllAsync(cancellationToken))
-            {
-                yield return change;
-            }
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _subscribers.Remove(subscriber);
-            }
-        }
+        return subscription;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -61,17 +61,14 @@ public sealed class ChangeHub(DurableClient client, ILogger<ChangeHub> logger) :
             {
                 await foreach (var change in client.WatchAsync(cancellationToken: stoppingToken))
                 {
-                    Subscriber[] subscribers;
+                    Subscription[] subscribers;
                     lock (_gate)
                     {
                         subscribers = [.. _subscribers];
                     }
                     foreach (var subscriber in subscribers)
                     {
-                        if (subscriber.Filter(change))
-                        {
-                            subscriber.Channel.Writer.TryWrite(change);
-                        }
+                        subscriber.Offer(change);
                     }
                 }
             }
@@ -89,7 +86,38 @@ public sealed class ChangeHub(DurableClient client, ILogger<ChangeHub> logger) :
 
     private static void LogFeedFailed(ILogger logger, Exception exception) => ChangeHubLog.FeedFailed(logger, exception);
 
-    private sealed record Subscriber(Func<WorkflowChange, bool> Filter, Channel<WorkflowChange> Channel);
+    public sealed class Subscription : IDisposable
+    {
+        private readonly ChangeHub _hub;
+        private readonly Channel<WorkflowChange> _channel;
+
+        internal Subscription(ChangeHub hub, Func<WorkflowChange, bool> filter, Channel<WorkflowChange> channel)
+        {
+            _hub = hub;
+            Filter = filter;
+            _channel = channel;
+        }
+
+        public ChannelReader<WorkflowChange> Changes => _channel.Reader;
+
+        internal Func<WorkflowChange, bool> Filter { get; }
+
+        internal void Offer(WorkflowChange change)
+        {
+            if (Filter(change))
+            {
+                _channel.Writer.TryWrite(change);
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (_hub._gate)
+            {
+                _hub._subscribers.Remove(this);
+            }
+        }
+    }
 }
 
 internal static partial class ChangeHubLog

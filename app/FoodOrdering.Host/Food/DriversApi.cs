@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Threading.Channels;
 using Durable;
 using Durable.Client;
 using Durable.Storage;
@@ -239,40 +241,32 @@ public static class DriversApi
     private static async Task<DriverView?> FindCaughtUpAsync(DurableClient client, ChangeHub hub, string id, CancellationToken cancellationToken)
     {
         var twinId = DriverSignals.WorkflowId(id);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(CatchUpLimit);
         // Subscribed before the first read, so a change between the two is not missed.
-        var changes = hub.SubscribeAsync(c => c.WorkflowId == twinId, limit.Token).GetAsyncEnumerator(limit.Token);
-        var changed = changes.MoveNextAsync().AsTask();
-        try
+        using var changes = hub.Subscribe(c => c.WorkflowId == twinId);
+        var twin = await client.GetSummaryAsync(twinId, cancellationToken);
+        var driver = ViewOf(id, twin);
+        // Every event the twin handles counts, so the events pending now are handled when the count reaches this.
+        var caughtUp = driver is null ? 0 : driver.State.EventsHandled + twin!.PendingSignals;
+        var started = Stopwatch.GetTimestamp();
+        while (driver is not null && driver.State.EventsHandled < caughtUp
+            && await ChangedAsync(changes.Changes, CatchUpLimit - Stopwatch.GetElapsedTime(started), cancellationToken))
         {
-            var twin = await client.GetSummaryAsync(twinId, cancellationToken);
-            var driver = ViewOf(id, twin);
-            // Every event the twin handles counts, so the events pending now are handled when the count reaches this.
-            var caughtUp = driver is null ? 0 : driver.State.EventsHandled + twin!.PendingSignals;
-            while (driver is not null && driver.State.EventsHandled < caughtUp && await NextAsync(changed, limit.Token))
+            while (changes.Changes.TryRead(out _))
             {
-                changed = changes.MoveNextAsync().AsTask();
-                driver = ViewOf(id, await client.GetSummaryAsync(twinId, cancellationToken)) ?? driver;
             }
-            return driver;
+            driver = ViewOf(id, await client.GetSummaryAsync(twinId, cancellationToken)) ?? driver;
         }
-        finally
-        {
-            await limit.CancelAsync();
-            await NextAsync(changed, limit.Token);
-            await changes.DisposeAsync();
-        }
+        return driver;
     }
 
-    /// <summary>False when the wait ran out (or the request ended) first.</summary>
-    private static async Task<bool> NextAsync(Task<bool> changed, CancellationToken limit)
+    /// <summary>False when the time ran out first; nothing is cancelled (the subscription just ends).</summary>
+    private static async Task<bool> ChangedAsync(ChannelReader<WorkflowChange> changes, TimeSpan left, CancellationToken cancellationToken)
     {
         try
         {
-            return await changed;
+            return left > TimeSpan.Zero && await changes.WaitToReadAsync(CancellationToken.None).AsTask().WaitAsync(left, cancellationToken);
         }
-        catch (OperationCanceledException) when (limit.IsCancellationRequested)
+        catch (TimeoutException)
         {
             return false;
         }
