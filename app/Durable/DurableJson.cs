@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -16,7 +19,44 @@ public static class DurableJson
 
     public static object? Deserialize(string? json, Type type) => json is null ? null : JsonSerializer.Deserialize(json, type, Options);
 
-    internal static string SerializeEvent(HistoryEvent e) => JsonSerializer.Serialize(e, DurableJsonContext.Default.HistoryEvent);
+    /// <summary>
+    /// A stored event: written by its converter straight into this thread's buffer (no serializer state per event), with the
+    /// relaxed escaper, so the JSON payload it carries as a string escapes each quote as \" rather than \u0022 (payloads are
+    /// mostly quotes and names; the stored event is read back by a JSON reader, never placed in HTML).
+    /// </summary>
+    internal static string SerializeEvent(HistoryEvent e)
+    {
+        var buffer = t_eventBuffer ??= new ArrayBufferWriter<byte>(1024);
+        var writer = t_eventWriter ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
+        try
+        {
+            HistoryEventJsonConverter.Instance.Write(writer, e, Options);
+            writer.Flush();
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+        finally
+        {
+            if (buffer.Capacity > MaxKeptEventBuffer)
+            {
+                // An event with a large payload: its buffer is not kept for the thread's life.
+                t_eventBuffer = null;
+                t_eventWriter = null;
+            }
+            else
+            {
+                buffer.ResetWrittenCount();
+                writer.Reset();
+            }
+        }
+    }
+
+    private const int MaxKeptEventBuffer = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_eventBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_eventWriter;
 
     internal static HistoryEvent DeserializeEvent(string json) => JsonSerializer.Deserialize(json, DurableJsonContext.Default.HistoryEvent)!;
 
@@ -49,6 +89,8 @@ public sealed record BufferedSignal(string Name, string? Payload);
 /// </summary>
 internal sealed class HistoryEventJsonConverter : JsonConverter<HistoryEvent>
 {
+    public static readonly HistoryEventJsonConverter Instance = new();
+
     public override HistoryEvent Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType != JsonTokenType.StartObject)

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -7,13 +8,16 @@ namespace Durable.Tests;
 /// <summary>The stored form of a history event: what the hand-written converter writes and reads.</summary>
 public sealed class HistoryEventJsonTests
 {
-    /// <summary>The settings of the generated serializer the converter replaces, resolved by reflection.</summary>
+    /// <summary>The settings of the generated serializer the converter replaces, resolved by reflection: how earlier versions stored events.</summary>
     private static readonly JsonSerializerOptions Reflection = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter() },
         TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
     };
+
+    /// <summary>The same with the relaxed escaper events are stored with now.</summary>
+    private static readonly JsonSerializerOptions Relaxed = new(Reflection) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static TheoryData<HistoryEvent> Events() => [.. Samples()];
 
@@ -37,13 +41,33 @@ public sealed class HistoryEventJsonTests
 
     [Theory]
     [MemberData(nameof(Events))]
-    public void SerializeEvent_AnyEvent_WritesWhatTheGeneratedSerializerWrote(HistoryEvent e)
+    public void SerializeEvent_AnyEvent_WritesWhatTheGeneratedSerializerWritesWithTheRelaxedEscaper(HistoryEvent e)
     {
         var json = DurableJson.SerializeEvent(e);
 
-        Assert.Equal(JsonSerializer.Serialize(e, Reflection), json);
+        Assert.Equal(JsonSerializer.Serialize(e, Relaxed), json);
         Assert.Equal(e, DurableJson.DeserializeEvent(json));
         Assert.Equal(e, JsonSerializer.Deserialize<HistoryEvent>(json, Reflection));
+    }
+
+    [Theory]
+    [MemberData(nameof(Events))]
+    public void DeserializeEvent_EventStoredWithTheDefaultEscaper_ReadsTheSameEvent(HistoryEvent e)
+    {
+        Assert.Equal(e, DurableJson.DeserializeEvent(JsonSerializer.Serialize(e, Reflection)));
+    }
+
+    [Fact]
+    public void SerializeEvent_JsonPayload_EscapesItsQuotesInTwoCharacters()
+    {
+        var e = new HistoryEvent { Type = HistoryEventType.SignalReceived, Name = "s", Payload = """{"lat":52.37,"name":"Café <&>"}""" };
+
+        var json = DurableJson.SerializeEvent(e);
+
+        Assert.Contains("""
+            "payload":"{\"lat\":52.37,\"name\":\"Café <&>\"}"
+            """, json, StringComparison.Ordinal);
+        Assert.Equal(e, DurableJson.DeserializeEvent(json));
     }
 
     [Fact]
