@@ -23,6 +23,18 @@ public sealed class DriversApiTests(HostFactory host) : IClassFixture<HostFactor
         return id;
     }
 
+    /// <summary>
+    /// An order from an Amsterdam <paramref name="restaurant"/> once it names its driver: whichever waiting Amsterdam driver the
+    /// matcher chose (other tests of this class leave some waiting).
+    /// </summary>
+    private async Task<(string OrderId, OrderView Order)> OrderWithADriverAsync(string prefix, Restaurant restaurant)
+    {
+        await WaitingDriverAsync("amsterdam", restaurant.Location);
+        var orderId = Api.NewId(prefix);
+        await _client.PlaceOrderAsync(orderId, deliveryDelayMs: 0, restaurantId: restaurant.Id, productId: "3000", deliveryLocation: restaurant.Location.Offset(200, 0));
+        return (orderId, await _client.OrderUntilAsync(orderId, o => o.Status?.DriverId is not null));
+    }
+
     [Fact]
     public async Task Regions_Always_ListsTheThreeRegionsWithTheirMatchers()
     {
@@ -251,11 +263,7 @@ public sealed class DriversApiTests(HostFactory host) : IClassFixture<HostFactor
     public async Task Job_ReportedOutOfOrderOrForAnotherDelivery_Returns409AndTheRightOrderCompletes()
     {
         var restaurant = Catalog.Find("broodje_bar")!;
-        await WaitingDriverAsync("amsterdam", restaurant.Location);
-        var orderId = Api.NewId("job");
-        await _client.PlaceOrderAsync(orderId, deliveryDelayMs: 0, restaurantId: restaurant.Id, productId: "3000", deliveryLocation: restaurant.Location.Offset(200, 0));
-        // Whichever waiting Amsterdam driver the matcher chose (other tests of this class leave some waiting).
-        var order = await _client.OrderUntilAsync(orderId, o => o.Status?.DriverId is not null);
+        var (orderId, order) = await OrderWithADriverAsync("job", restaurant);
         var driverId = order.Status!.DriverId!;
         Assert.Equal(OrderState.WaitingForDriver, order.Status.State);
         var job = await Api.PollAsync(async ct =>
@@ -311,12 +319,9 @@ public sealed class DriversApiTests(HostFactory host) : IClassFixture<HostFactor
     [Fact]
     public async Task Reports_SentBackToBack_EachIsJudgedOnceTheTwinHasHandledTheOneBefore()
     {
-        var restaurant = Catalog.Find("broodje_bar")!;
-        await WaitingDriverAsync("amsterdam", restaurant.Location);
-        var orderId = Api.NewId("b2b");
-        await _client.PlaceOrderAsync(orderId, deliveryDelayMs: 0, restaurantId: restaurant.Id, productId: "3000", deliveryLocation: restaurant.Location.Offset(200, 0));
         // The order names its driver once the job is on its way to the twin: the pickup may well arrive before the job does.
-        var driverId = (await _client.OrderUntilAsync(orderId, o => o.Status?.DriverId is not null)).Status!.DriverId!;
+        var (orderId, order) = await OrderWithADriverAsync("b2b", Catalog.Find("broodje_bar")!);
+        var driverId = order.Status!.DriverId!;
         var deliveryId = $"delivery-{orderId}";
 
         // Each sent the moment the one before is answered, before the twin can have handled that one.
