@@ -12,8 +12,13 @@ internal static class StoreRows
         parent_workflow_id, parent_run_id, next_event_id, cancel_requested, stuck_error, stuck_attempts, stuck_until, trace_parent, buffered_signals
         """;
 
+    /// <summary>
+    /// The pending signals are counted for running runs only: closing a run deletes its inbox, so a closed run's count is 0
+    /// without a look (lists are mostly closed runs, and the host reads every order's summary at start).
+    /// </summary>
     public static readonly string SummaryColumns = "workflow_id, run_id, type, status, created_at, closed_at, custom_status, stuck_error IS NOT NULL, " +
-        $"(SELECT COUNT(*) FROM inbox WHERE inbox.run_id = executions.run_id AND inbox.type = {(int)HistoryEventType.SignalReceived})";
+        $"CASE WHEN status = {(int)WorkflowStatus.Running} THEN (SELECT COUNT(*) FROM inbox WHERE inbox.run_id = executions.run_id " +
+        $"AND inbox.type = {(int)HistoryEventType.SignalReceived}) ELSE 0 END";
 
     public const string ChangeColumns = "seq, workflow_id, run_id, type, kind, status, custom_status, at";
 
